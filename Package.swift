@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+// dsched: a distributed job scheduler on a libev reactor. See README.md and ../shared/DESIGN.md.
+import PackageDescription
+
+let package = Package(
+    name: "dsched",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dsched", targets: ["dsched"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // C glue only: libev macros as functions, hiredis's libev adapter, the C headers.
+        .target(
+            name: "CEventLoop",
+            linkerSettings: [
+                .linkedLibrary("ev"),
+                .linkedLibrary("hiredis"),
+                .linkedLibrary("pq"),
+                .linkedLibrary("http_parser"),
+            ]
+        ),
+        // The node master: reactor wrappers, HTTP server, API, store, scheduling, cluster, supervisor.
+        .target(
+            name: "Server",
+            dependencies: [
+                "CEventLoop",
+                "Worker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Collections", package: "swift-collections"),
+            ]
+        ),
+        // The worker process and the master↔worker frame protocol.
+        .target(
+            name: "Worker",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The one binary: `dsched serve`, `dsched worker`, `dsched next`, ...
+        .executableTarget(
+            name: "dsched",
+            dependencies: [
+                "Server",
+                "Worker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Server"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,27 @@
+/* CEventLoop.c: the libev macros and hiredis's libev adapter as functions. See CEventLoop.h. */
+#define _GNU_SOURCE
+#include "CEventLoop.h"
+#include <sys/socket.h>
+#include <hiredis/adapters/libev.h>
+
+struct ev_loop *dsched_ev_default_loop(unsigned int flags) { return ev_default_loop(flags); }
+
+void dsched_ev_io_init(ev_io *w, dsched_ev_io_cb cb, int fd, int events) { ev_io_init(w, cb, fd, events); }
+void dsched_ev_io_set(ev_io *w, int fd, int events) { ev_io_set(w, fd, events); }
+
+void dsched_ev_timer_init(ev_timer *w, dsched_ev_timer_cb cb, ev_tstamp after, ev_tstamp repeat) {
+    ev_timer_init(w, cb, after, repeat);
+}
+void dsched_ev_timer_set(ev_timer *w, ev_tstamp after, ev_tstamp repeat) { ev_timer_set(w, after, repeat); }
+void dsched_ev_timer_set_repeat(ev_timer *w, ev_tstamp repeat) { w->repeat = repeat; }
+
+void dsched_ev_signal_init(ev_signal *w, dsched_ev_signal_cb cb, int signum) { ev_signal_init(w, cb, signum); }
+void dsched_ev_child_init(ev_child *w, dsched_ev_child_cb cb, pid_t pid, int trace) { ev_child_init(w, cb, pid, trace); }
+void dsched_ev_async_init(ev_async *w, dsched_ev_async_cb cb) { ev_async_init(w, cb); }
+void dsched_ev_prepare_init(ev_prepare *w, dsched_ev_prepare_cb cb) { ev_prepare_init(w, cb); }
+
+int dsched_ev_is_active(const void *w) { return ev_is_active((const ev_watcher *)w); }
+
+int dsched_redis_libev_attach(struct ev_loop *loop, redisAsyncContext *ac) { return redisLibevAttach(loop, ac); }
+
+int dsched_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }

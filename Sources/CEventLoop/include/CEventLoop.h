@@ -1,0 +1,59 @@
+/*
+ * CEventLoop: the C glue between Swift and the C libraries dsched runs on.
+ *
+ * Glue only, no logic. It exists because Swift cannot see C macros or
+ * static-inline adapter functions:
+ *  - libev's watcher set-up is macros (ev_io_init, ev_timer_init, ...): each is
+ *    wrapped in a plain function here;
+ *  - hiredis's libev adapter (redisLibevAttach) is a static function in a header:
+ *    dsched_redis_libev_attach exports it;
+ *  - accept4 needs _GNU_SOURCE, which Glibc's Swift module does not define:
+ *    dsched_accept4 forwards to it;
+ *  - the headers of libev, hiredis (async), libpq and http-parser are re-exported
+ *    so that Swift imports them through this one module.
+ * Every symbol defined here is prefixed dsched_.
+ */
+#ifndef DSCHED_CEVENTLOOP_H
+#define DSCHED_CEVENTLOOP_H
+
+#include <ev.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <postgresql/libpq-fe.h>
+#include <http_parser.h>
+#include <sys/types.h>
+
+typedef void (*dsched_ev_io_cb)(struct ev_loop *loop, ev_io *w, int revents);
+typedef void (*dsched_ev_timer_cb)(struct ev_loop *loop, ev_timer *w, int revents);
+typedef void (*dsched_ev_signal_cb)(struct ev_loop *loop, ev_signal *w, int revents);
+typedef void (*dsched_ev_child_cb)(struct ev_loop *loop, ev_child *w, int revents);
+typedef void (*dsched_ev_async_cb)(struct ev_loop *loop, ev_async *w, int revents);
+typedef void (*dsched_ev_prepare_cb)(struct ev_loop *loop, ev_prepare *w, int revents);
+
+/* The default loop (the only one that can watch signals and children). */
+struct ev_loop *dsched_ev_default_loop(unsigned int flags);
+
+/* ev_io_init / ev_io_set. */
+void dsched_ev_io_init(ev_io *w, dsched_ev_io_cb cb, int fd, int events);
+void dsched_ev_io_set(ev_io *w, int fd, int events);
+
+/* ev_timer_init / ev_timer_set, and the repeat field (a Swift keyword). */
+void dsched_ev_timer_init(ev_timer *w, dsched_ev_timer_cb cb, ev_tstamp after, ev_tstamp repeat);
+void dsched_ev_timer_set(ev_timer *w, ev_tstamp after, ev_tstamp repeat);
+void dsched_ev_timer_set_repeat(ev_timer *w, ev_tstamp repeat);
+
+void dsched_ev_signal_init(ev_signal *w, dsched_ev_signal_cb cb, int signum);
+void dsched_ev_child_init(ev_child *w, dsched_ev_child_cb cb, pid_t pid, int trace);
+void dsched_ev_async_init(ev_async *w, dsched_ev_async_cb cb);
+void dsched_ev_prepare_init(ev_prepare *w, dsched_ev_prepare_cb cb);
+
+/* ev_is_active (a macro over any watcher type). */
+int dsched_ev_is_active(const void *w);
+
+/* accept4(2): accept with SOCK_NONBLOCK/SOCK_CLOEXEC in one call. */
+int dsched_accept4(int fd, int flags);
+
+/* hiredis's own libev adapter, attached to a loop. Returns REDIS_OK or REDIS_ERR. */
+int dsched_redis_libev_attach(struct ev_loop *loop, redisAsyncContext *ac);
+
+#endif

@@ -1,0 +1,216 @@
+// HTTPRequestParser: turns bytes into HTTPRequests with the C http-parser library, enforcing
+// the head and body limits as it goes.
+//
+// It owns its `http_parser` struct. The parser is paused after every complete message, so
+// `parse` returns at each request boundary: the connection decides, request by request,
+// whether to go on (pipelining with back-pressure). No sockets and no clock here: the caller
+// passes the time, which makes it testable on plain byte strings.
+import CEventLoop
+
+final class HTTPRequestParser {
+    enum Failure: Equatable {
+        case malformed(String)
+        case headTooLarge
+        case bodyTooLarge
+    }
+
+    enum Event: Equatable {
+        case request
+        case needMore
+        case failed(Failure)
+    }
+
+    private let parser: UnsafeMutablePointer<http_parser>
+    private let limits: HTTPLimits
+
+    // The message being assembled.
+    private var url: [UInt8] = []
+    private var headers = HTTPHeaders()
+    private var fieldName: [UInt8] = []
+    private var fieldValue: [UInt8] = []
+    private var readingValue = false
+    private var headBytes = 0
+    private var body: [UInt8] = []
+    private var failure: Failure?
+    private var now = 0.0
+
+    /// The last complete request; `take()` hands it over.
+    private var completed: HTTPRequest?
+
+    /// When the current message's first byte arrived, or nil between messages.
+    private(set) var messageStartedAt: Double?
+    /// When the current message's head was complete, or nil while reading the head.
+    private(set) var headCompletedAt: Double?
+    /// The current message asked for `Expect: 100-continue` and its body has not arrived yet.
+    private(set) var expectsContinue = false
+
+    init(limits: HTTPLimits) {
+        self.limits = limits
+        parser = .allocate(capacity: 1)
+        http_parser_init(parser, HTTP_REQUEST)
+        parser.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    deinit {
+        parser.deallocate()
+    }
+
+    /// Whether a message has begun and is not complete.
+    var inMessage: Bool { messageStartedAt != nil }
+
+    /// Parses as much of `bytes` as forms at most one complete request.
+    /// Returns how many bytes were consumed and what happened.
+    func parse(_ bytes: UnsafeRawBufferPointer, now: Double) -> (consumed: Int, event: Event) {
+        self.now = now
+        let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
+        let consumed = http_parser_execute(parser, &HTTPRequestParser.settings, base, bytes.count)
+        if completed != nil {
+            http_parser_pause(parser, 0)
+            return (consumed, .request)
+        }
+        if let failure {
+            return (consumed, .failed(failure))
+        }
+        let code = http_errno(rawValue: parser.pointee.http_errno)
+        if code == HPE_HEADER_OVERFLOW {
+            return (consumed, .failed(.headTooLarge))
+        }
+        if code != HPE_OK {
+            let description = String(cString: http_errno_description(code))
+            return (consumed, .failed(.malformed(description)))
+        }
+        return (consumed, .needMore)
+    }
+
+    /// Hands over the request completed by the last `parse` call.
+    func take() -> HTTPRequest? {
+        defer { completed = nil }
+        return completed
+    }
+
+    // MARK: - Callbacks (called by http_parser_execute on this object)
+
+    private func beginMessage() {
+        url.removeAll(keepingCapacity: true)
+        headers = HTTPHeaders()
+        fieldName.removeAll(keepingCapacity: true)
+        fieldValue.removeAll(keepingCapacity: true)
+        readingValue = false
+        headBytes = 0
+        body = []
+        expectsContinue = false
+        messageStartedAt = now
+        headCompletedAt = nil
+    }
+
+    private func countHead(_ length: Int) -> Int32 {
+        headBytes += length
+        if headBytes > limits.maxHeadBytes {
+            failure = .headTooLarge
+            return 1
+        }
+        return 0
+    }
+
+    private func appendURL(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+        url.append(contentsOf: bytes)
+        return countHead(bytes.count)
+    }
+
+    private func appendFieldName(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+        if readingValue {
+            finishField()
+        }
+        fieldName.append(contentsOf: bytes)
+        return countHead(bytes.count + 4)  // ": " and CRLF count toward the head too
+    }
+
+    private func appendFieldValue(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+        readingValue = true
+        fieldValue.append(contentsOf: bytes)
+        return countHead(bytes.count)
+    }
+
+    private func finishField() {
+        headers.add(name: String(decoding: fieldName, as: UTF8.self), value: String(decoding: fieldValue, as: UTF8.self))
+        fieldName.removeAll(keepingCapacity: true)
+        fieldValue.removeAll(keepingCapacity: true)
+        readingValue = false
+    }
+
+    private func finishHead() -> Int32 {
+        if readingValue || !fieldName.isEmpty {
+            finishField()
+        }
+        headCompletedAt = now
+        let length = parser.pointee.content_length
+        if length != UInt64.max && length > UInt64(limits.maxBodyBytes) {
+            failure = .bodyTooLarge
+            return -1
+        }
+        if length != 0, let expect = headers["Expect"], expect.lowercased() == "100-continue" {
+            expectsContinue = true
+        }
+        return 0
+    }
+
+    private func appendBody(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+        expectsContinue = false
+        if body.count + bytes.count > limits.maxBodyBytes {
+            failure = .bodyTooLarge
+            return 1
+        }
+        body.append(contentsOf: bytes)
+        return 0
+    }
+
+    private func finishMessage() -> Int32 {
+        let method = HTTPRequestParser.methodNames[Int(parser.pointee.method)]
+        var request = HTTPRequest(
+            method: method,
+            target: String(decoding: url, as: UTF8.self),
+            headers: headers,
+            body: body,
+            versionMajor: Int(parser.pointee.http_major),
+            versionMinor: Int(parser.pointee.http_minor),
+            keepAlive: http_should_keep_alive(parser) != 0
+        )
+        if parser.pointee.upgrade != 0 {
+            request.keepAlive = false  // no protocol upgrades: answer, then close
+        }
+        completed = request
+        body = []
+        expectsContinue = false
+        messageStartedAt = nil
+        headCompletedAt = nil
+        http_parser_pause(parser, 1)
+        return 0
+    }
+
+    private static let methodNames: [String] = (0...255).map { code in
+        String(cString: http_method_str(http_method(rawValue: UInt32(code))))
+    }
+
+    private static func owner(_ parser: UnsafeMutablePointer<http_parser>?) -> HTTPRequestParser {
+        Unmanaged<HTTPRequestParser>.fromOpaque(parser!.pointee.data).takeUnretainedValue()
+    }
+
+    private static func bytes(_ at: UnsafePointer<CChar>?, _ length: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: at, count: length)
+    }
+
+    private static var settings: http_parser_settings = {
+        var settings = http_parser_settings()
+        settings.on_message_begin = { parser in
+            owner(parser).beginMessage()
+            return 0
+        }
+        settings.on_url = { parser, at, length in owner(parser).appendURL(bytes(at, length)) }
+        settings.on_header_field = { parser, at, length in owner(parser).appendFieldName(bytes(at, length)) }
+        settings.on_header_value = { parser, at, length in owner(parser).appendFieldValue(bytes(at, length)) }
+        settings.on_headers_complete = { parser in owner(parser).finishHead() }
+        settings.on_body = { parser, at, length in owner(parser).appendBody(bytes(at, length)) }
+        settings.on_message_complete = { parser in owner(parser).finishMessage() }
+        return settings
+    }()
+}

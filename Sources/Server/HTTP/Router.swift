@@ -1,0 +1,86 @@
+// Router: method + path pattern → handler, with `{name}` path parameters.
+//
+// Unknown path → 404; known path, other method → 405 with `Allow`. A GET route also answers
+// HEAD (the connection drops the body). Patterns without parameters are found by one
+// dictionary look-up; patterns with parameters are tried in the order they were added.
+public final class Router {
+    private struct Route {
+        let segments: [Segment]
+        var handlers: [String: HTTPServer.Handler]
+    }
+
+    private enum Segment: Equatable {
+        case literal(Substring)
+        case parameter(String)
+    }
+
+    private var exact: [String: [String: HTTPServer.Handler]] = [:]
+    private var patterns: [Route] = []
+
+    public init() {}
+
+    public func add(_ method: String, _ pattern: String, _ handler: @escaping HTTPServer.Handler) {
+        let segments = pattern.split(separator: "/").map { part -> Segment in
+            if part.hasPrefix("{") && part.hasSuffix("}") {
+                return .parameter(String(part.dropFirst().dropLast()))
+            }
+            return .literal(part)
+        }
+        if segments.allSatisfy({ if case .literal = $0 { return true } else { return false } }) {
+            exact["/" + segments.map { if case .literal(let text) = $0 { return String(text) } else { return "" } }.joined(separator: "/"), default: [:]][method] = handler
+            return
+        }
+        if let index = patterns.firstIndex(where: { $0.segments == segments }) {
+            patterns[index].handlers[method] = handler
+        } else {
+            patterns.append(Route(segments: segments, handlers: [method: handler]))
+        }
+    }
+
+    /// The handler entry point for HTTPServer.
+    public func handle(_ request: HTTPRequest, _ responder: Responder) {
+        var request = request
+        let path = request.path
+        let normalized = path.count > 1 && path.hasSuffix("/") ? path.dropLast() : path
+        let handlers: [String: HTTPServer.Handler]
+        if let found = exact[String(normalized)] {
+            handlers = found
+        } else if let (found, parameters) = match(normalized) {
+            handlers = found
+            request.pathParameters = parameters
+        } else {
+            responder.respond(.error(.notFound, code: "not_found", message: "no resource at \(path)"))
+            return
+        }
+        let method = request.method == "HEAD" && handlers["HEAD"] == nil ? "GET" : request.method
+        guard let handler = handlers[method] else {
+            var allowed = Set(handlers.keys)
+            if allowed.contains("GET") { allowed.insert("HEAD") }
+            let allow = allowed.sorted().joined(separator: ", ")
+            responder.respond(.error(.methodNotAllowed, code: "method_not_allowed",
+                                     message: "\(request.method) is not allowed on \(path); allowed: \(allow)",
+                                     headers: HTTPHeaders([("Allow", allow)])))
+            return
+        }
+        handler(request, responder)
+    }
+
+    private func match(_ path: Substring) -> ([String: HTTPServer.Handler], [String: String])? {
+        let parts = path.split(separator: "/")
+        for route in patterns where route.segments.count == parts.count {
+            var parameters: [String: String] = [:]
+            var matched = true
+            for (segment, part) in zip(route.segments, parts) {
+                switch segment {
+                case .literal(let text):
+                    if text != part { matched = false }
+                case .parameter(let name):
+                    parameters[name] = PercentDecoding.decode(part)
+                }
+                if !matched { break }
+            }
+            if matched { return (route.handlers, parameters) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,61 @@
+// Reactor: the node's one event loop, a thin owner of libev's default loop.
+//
+// The API is deliberately small (in the spirit of Redis's `ae`): watch an fd (IOWatcher), arm a
+// timer (TimerWatcher), catch a signal (SignalWatcher), reap a child (ChildWatcher), wake the
+// loop (WakeUp), run, stop. It knows nothing of HTTP, jobs or databases. Everything runs on the
+// thread that calls `run()`; there are no other threads.
+import CEventLoop
+import Glibc
+
+public enum ReactorError: Error, CustomStringConvertible {
+    case noEventLoop
+
+    public var description: String { "libev could not create its default event loop" }
+}
+
+public final class Reactor {
+    /// libev's default loop; only the default loop can watch signals and child processes.
+    let loop: OpaquePointer
+
+    /// Creates the reactor on libev's default loop, preferring epoll. SIGPIPE is ignored so that
+    /// a write to a closed socket is an EPIPE error, not the death of the node.
+    public init() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let epoll = UInt32(EVBACKEND_EPOLL)
+        if let loop = dsched_ev_default_loop(epoll) ?? dsched_ev_default_loop(0) {
+            self.loop = loop
+        } else {
+            throw ReactorError.noEventLoop
+        }
+    }
+
+    /// Runs until `stop()` is called or no watcher is active.
+    public func run() {
+        ev_run(loop, 0)
+    }
+
+    /// Makes `run()` return after the current iteration's callbacks.
+    public func stop() {
+        ev_break(loop, Int32(EVBREAK_ALL))
+    }
+
+    /// The loop's cached time in seconds (Unix epoch), updated once per iteration: cheap to read.
+    public var now: Double { ev_now(loop) }
+
+    /// `now` in whole milliseconds since the Unix epoch.
+    public var nowMilliseconds: Int64 { Int64((ev_now(loop) * 1000).rounded(.down)) }
+
+    /// Refreshes the cached time after a long computation inside a callback.
+    public func updateNow() {
+        ev_now_update(loop)
+    }
+}
+
+/// Calls `body` on the Swift owner stored in a watcher's `data` field, keeping the owner alive
+/// for the whole call even if the callback drops the last other reference to it.
+@inline(__always)
+func withWatcherOwner<Owner: AnyObject>(_ data: UnsafeMutableRawPointer?, _ body: (Owner) -> Void) {
+    guard let data else { return }
+    let owner = Unmanaged<Owner>.fromOpaque(data).takeUnretainedValue()
+    withExtendedLifetime(owner) { body(owner) }
+}

@@ -1,0 +1,11 @@
+// dsched: the one binary. `serve` runs a node; the other subcommands are for people.
+import ArgumentParser
+
+@main
+struct DSched: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dsched",
+        abstract: "A distributed job scheduler: jobs over REST, stored in PostgreSQL, fired by a timing wheel.",
+        subcommands: [Serve.self]
+    )
+}

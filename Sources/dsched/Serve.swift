@@ -1,0 +1,126 @@
+// Serve: `dsched serve`, a node master. Options carry the seed's configuration names
+// (`--PORT`, `--PGHOST`, ...); each may also come from the environment variable of the same
+// name, and a flag wins over the environment.
+import ArgumentParser
+import Logging
+import Server
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scheduler node: the HTTP API, the timing wheel and the worker supervisor.",
+        discussion: "Every option can also be set through the environment variable named in its help; a flag wins over the environment."
+    )
+
+    @Option(name: .long, help: "Address to listen on (env DSCHED_HOST, default 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .customLong("PORT"), help: "HTTP port (env PORT, default 8080; 0 picks a free port).")
+    var port: Int?
+
+    @Option(name: .customLong("PGHOST"), help: "PostgreSQL host (env PGHOST, default localhost).")
+    var pgHost: String?
+
+    @Option(name: .customLong("PGPORT"), help: "PostgreSQL port (env PGPORT, default 5432).")
+    var pgPort: Int?
+
+    @Option(name: .customLong("PGUSER"), help: "PostgreSQL user (env PGUSER, default postgres).")
+    var pgUser: String?
+
+    @Option(name: .customLong("PGPASSWORD"), help: "PostgreSQL password (env PGPASSWORD, default empty).")
+    var pgPassword: String?
+
+    @Option(name: .customLong("PGDATABASE"), help: "PostgreSQL database (env PGDATABASE, default dsched).")
+    var pgDatabase: String?
+
+    @Option(name: .customLong("REDISHOST"), help: "Redis host (env REDISHOST, default localhost).")
+    var redisHost: String?
+
+    @Option(name: .customLong("REDISPORT"), help: "Redis port (env REDISPORT, default 6379).")
+    var redisPort: Int?
+
+    @Option(name: .customLong("CHANNEL"), help: "Redis pub/sub channel for job and node events (env CHANNEL, default dsched:channel).")
+    var channel: String?
+
+    @Option(name: .customLong("PROCESS_STORE"), help: "Redis key of the live nodes and their load (env PROCESS_STORE, default dsched:process_store).")
+    var processStore: String?
+
+    @Option(name: .customLong("JOB_STORE"), help: "Redis key of the jobs waiting for an owner (env JOB_STORE, default dsched:job_store).")
+    var jobStore: String?
+
+    @Option(name: .customLong("JOB_PROCESSED"), help: "Redis key of the job → owner map (env JOB_PROCESSED, default dsched:job_processed).")
+    var jobProcessed: String?
+
+    @Option(name: .long, help: "Largest request line + headers in bytes; beyond → 431 (env DSCHED_MAX_HEADER_BYTES, default 16384).")
+    var maxHeaderBytes: Int?
+
+    @Option(name: .long, help: "Largest request body in bytes; beyond → 413 (env DSCHED_MAX_BODY_BYTES, default 1048576).")
+    var maxBodyBytes: Int?
+
+    @Option(name: .long, help: "Most open client connections; beyond → 503 and close (env DSCHED_MAX_CONNECTIONS, default 16384).")
+    var maxConnections: Int?
+
+    @Option(name: .long, help: "Seconds a request's headers may take to arrive; beyond → 408 and close (env DSCHED_HEADER_TIMEOUT, default 10).")
+    var headerTimeout: Double?
+
+    @Option(name: .long, help: "Seconds a request body may take to arrive; beyond → 408 and close (env DSCHED_BODY_TIMEOUT, default 30).")
+    var bodyTimeout: Double?
+
+    @Option(name: .long, help: "Seconds an idle keep-alive connection stays open (env DSCHED_IDLE_TIMEOUT, default 60).")
+    var idleTimeout: Double?
+
+    @Option(name: .long, help: "Seconds a client may leave responses unread before it is closed (env DSCHED_WRITE_TIMEOUT, default 30).")
+    var writeTimeout: Double?
+
+    @Option(name: .long, help: "Seconds in-flight requests get to finish on SIGTERM/SIGINT (env DSCHED_SHUTDOWN_GRACE, default 10).")
+    var shutdownGrace: Double?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (env DSCHED_LOG_LEVEL, default info).")
+    var logLevel: String?
+
+    func resolve(_ settings: Settings = Settings()) throws -> NodeConfiguration {
+        var config = NodeConfiguration()
+        config.host = settings.string(host, env: "DSCHED_HOST", default: config.host)
+        config.port = try settings.int(port, env: "PORT", default: config.port, range: 0...65535)
+        config.postgres.host = settings.string(pgHost, env: "PGHOST", default: config.postgres.host)
+        config.postgres.port = try settings.int(pgPort, env: "PGPORT", default: config.postgres.port, range: 1...65535)
+        config.postgres.user = settings.string(pgUser, env: "PGUSER", default: config.postgres.user)
+        config.postgres.password = settings.string(pgPassword, env: "PGPASSWORD", default: config.postgres.password)
+        config.postgres.database = settings.string(pgDatabase, env: "PGDATABASE", default: config.postgres.database)
+        config.redis.host = settings.string(redisHost, env: "REDISHOST", default: config.redis.host)
+        config.redis.port = try settings.int(redisPort, env: "REDISPORT", default: config.redis.port, range: 1...65535)
+        config.keys.channel = settings.string(channel, env: "CHANNEL", default: config.keys.channel)
+        config.keys.processStore = settings.string(processStore, env: "PROCESS_STORE", default: config.keys.processStore)
+        config.keys.jobStore = settings.string(jobStore, env: "JOB_STORE", default: config.keys.jobStore)
+        config.keys.jobProcessed = settings.string(jobProcessed, env: "JOB_PROCESSED", default: config.keys.jobProcessed)
+        config.http.maxHeadBytes = try settings.int(maxHeaderBytes, env: "DSCHED_MAX_HEADER_BYTES", default: config.http.maxHeadBytes, range: 256...(1 << 20))
+        config.http.maxBodyBytes = try settings.int(maxBodyBytes, env: "DSCHED_MAX_BODY_BYTES", default: config.http.maxBodyBytes, range: 0...(256 << 20))
+        config.http.maxConnections = try settings.int(maxConnections, env: "DSCHED_MAX_CONNECTIONS", default: config.http.maxConnections, range: 1...1_000_000)
+        config.http.headerTimeout = try settings.seconds(headerTimeout, env: "DSCHED_HEADER_TIMEOUT", default: config.http.headerTimeout)
+        config.http.bodyTimeout = try settings.seconds(bodyTimeout, env: "DSCHED_BODY_TIMEOUT", default: config.http.bodyTimeout)
+        config.http.idleTimeout = try settings.seconds(idleTimeout, env: "DSCHED_IDLE_TIMEOUT", default: config.http.idleTimeout)
+        config.http.writeTimeout = try settings.seconds(writeTimeout, env: "DSCHED_WRITE_TIMEOUT", default: config.http.writeTimeout)
+        config.shutdownGrace = try settings.seconds(shutdownGrace, env: "DSCHED_SHUTDOWN_GRACE", default: config.shutdownGrace)
+        return config
+    }
+
+    func run() throws {
+        let settings = Settings()
+        let configuration = try resolve(settings)
+        let levelName = settings.string(logLevel, env: "DSCHED_LOG_LEVEL", default: "info")
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical; got \(levelName)")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "dsched")
+        do {
+            try Node(configuration: configuration, logger: logger).run()
+        } catch {
+            logger.critical("node failed", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+}
