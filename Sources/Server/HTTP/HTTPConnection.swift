@@ -172,6 +172,8 @@ final class HTTPConnection {
         case .bodyTooLarge:
             response = .error(.payloadTooLarge, code: "body_too_large",
                               message: "request body exceeds \(limits.maxBodyBytes) bytes")
+        case .unsupportedVersion:
+            response = .error(.httpVersionNotSupported, code: "http_version_not_supported", message: "only HTTP/1.0 and HTTP/1.1 are served")
         case .malformed(let reason):
             response = .error(.badRequest, code: "malformed_request", message: "malformed HTTP request: \(reason)")
         }

@@ -12,6 +12,7 @@ final class HTTPRequestParser {
         case malformed(String)
         case headTooLarge
         case bodyTooLarge
+        case unsupportedVersion
     }
 
     enum Event: Equatable {
@@ -143,6 +144,10 @@ final class HTTPRequestParser {
             finishField()
         }
         headCompletedAt = now
+        if parser.pointee.http_major != 1 {
+            failure = .unsupportedVersion
+            return -1
+        }
         let length = parser.pointee.content_length
         if length != UInt64.max && length > UInt64(limits.maxBodyBytes) {
             failure = .bodyTooLarge

@@ -22,4 +22,5 @@ public struct HTTPStatus: Equatable, Sendable {
     public static let headersTooLarge = HTTPStatus(431, "Request Header Fields Too Large")
     public static let internalServerError = HTTPStatus(500, "Internal Server Error")
     public static let serviceUnavailable = HTTPStatus(503, "Service Unavailable")
+    public static let httpVersionNotSupported = HTTPStatus(505, "HTTP Version Not Supported")
 }

@@ -1,0 +1,44 @@
+# dsched: `make run` brings up a node, `make test` builds and tests everything.
+# Both install the Debian packages they need and start PostgreSQL and Redis on loopback
+# (scripts/services.sh); `make stop` stops those services.
+SHELL := /bin/bash
+ENV := source scripts/env.sh &&
+
+.PHONY: all deps services stop build release run test check bench-http bench-wheel clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+services: deps
+	@scripts/services.sh start
+
+stop:
+	@scripts/services.sh stop
+
+build: deps
+	swift build --build-tests
+
+release: deps
+	swift build -c release --product dsched
+
+run: services release
+	$(ENV) exec .build/release/dsched serve
+
+test: services build
+	$(ENV) swift test --skip-build
+
+# The same tests under AddressSanitizer (slower; its own build folder).
+check: services
+	$(ENV) swift test --sanitize=address --scratch-path .build-asan
+
+bench-http: release
+	perf/bench-http.sh
+
+bench-wheel: deps
+	swift build -c release --product bench-wheel
+	.build/release/bench-wheel
+
+clean:
+	rm -rf .build .build-asan

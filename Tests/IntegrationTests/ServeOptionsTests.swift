@@ -1,0 +1,90 @@
+// The seed's option names, in both flag forms and from the environment.
+import Foundation
+import XCTest
+
+final class ServeOptionsTests: XCTestCase {
+    func testPortFlagWithEqualsSign() throws {
+        let port = try freePort()
+        let server = try ServerProcess(arguments: ["--PORT=\(port)"])
+        XCTAssertEqual(server.port, port)
+        XCTAssertEqual(try RawClient(port: port).healthzStatus(), 200)
+    }
+
+    func testPortFlagWithSeparateValue() throws {
+        let port = try freePort()
+        let server = try ServerProcess(arguments: ["--PORT", "\(port)"])
+        XCTAssertEqual(server.port, port)
+    }
+
+    func testPortFromTheEnvironment() throws {
+        let port = try freePort()
+        let server = try ServerProcess(environment: ["PORT": "\(port)"])
+        XCTAssertEqual(server.port, port)
+    }
+
+    func testFlagWinsOverTheEnvironment() throws {
+        let flagPort = try freePort()
+        let server = try ServerProcess(arguments: ["--PORT=\(flagPort)"], environment: ["PORT": "1"])
+        XCTAssertEqual(server.port, flagPort)
+    }
+
+    func testEverySeedNameIsAcceptedInBothForms() throws {
+        let seedNames = ["PGHOST": "db.local", "PGPORT": "5433", "PGUSER": "u", "PGPASSWORD": "p", "PGDATABASE": "d",
+                         "REDISHOST": "r.local", "REDISPORT": "6380", "CHANNEL": "c", "PROCESS_STORE": "ps",
+                         "JOB_STORE": "js", "JOB_PROCESSED": "jp"]
+        let equalsForm = seedNames.map { "--\($0.key)=\($0.value)" }
+        let spacedForm = seedNames.flatMap { ["--\($0.key)", $0.value] }
+        for arguments in [equalsForm, spacedForm] {
+            let process = Process()
+            process.executableURL = ServerProcess.binary
+            process.arguments = ["serve", "--help"] + arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            _ = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, "\(arguments)")
+        }
+    }
+
+    func testHelpExplainsEachSeedOptionAndItsEnvironmentVariable() throws {
+        let process = Process()
+        process.executableURL = ServerProcess.binary
+        process.arguments = ["serve", "--help"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        // Help text wraps at the terminal width: compare with whitespace runs collapsed.
+        let help = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ") + " "
+        process.waitUntilExit()
+        for name in ["PORT", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "REDISHOST", "REDISPORT",
+                     "CHANNEL", "PROCESS_STORE", "JOB_STORE", "JOB_PROCESSED"] {
+            XCTAssertTrue(help.contains("--\(name) "), "help lists --\(name)")
+            XCTAssertTrue(help.contains("env \(name),"), "help names the environment variable \(name)")
+        }
+        XCTAssertTrue(help.contains("--host"))
+    }
+
+    func testABadEnvironmentValueIsAClearError() throws {
+        let process = Process()
+        process.executableURL = ServerProcess.binary
+        process.arguments = ["serve"]
+        process.environment = ["PORT": "eighty"]
+        let pipe = Pipe()
+        process.standardError = pipe
+        try process.run()
+        let message = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertTrue(message.contains("PORT=eighty is not an integer"), message)
+    }
+}
+
+extension RawClient {
+    func healthzStatus() throws -> Int {
+        try send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        return try readResponse().status
+    }
+}

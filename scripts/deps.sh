@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# deps.sh [extra packages...]: installs the Debian packages dsched builds, runs and tests with,
+# when any is missing (apt-get update first; sudo when not root). Idempotent and quiet when
+# everything is there.
+set -euo pipefail
+packages=(libev-dev libhiredis-dev libhttp-parser-dev libpq-dev postgresql redis-server curl tzdata "$@")
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}"
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
