@@ -14,7 +14,7 @@
 import Collections
 import Glibc
 
-final class HTTPConnection {
+final class HTTPConnection: ResponseSink {
     let fd: Int32
     private unowned let server: HTTPServer
     private let limits: HTTPLimits
@@ -158,7 +158,7 @@ final class HTTPConnection {
         continueOwed = false
         slots.append(Slot(bytes: nil, headOnly: request.method == "HEAD", keepAlive: keepAlive,
                           http10: request.versionMajor == 1 && request.versionMinor == 0))
-        server.handler(request, Responder(connection: self, sequence: firstSequence + slots.count - 1))
+        server.handler(request, Responder(sink: self, sequence: firstSequence + slots.count - 1))
     }
 
     private func fail(_ failure: HTTPRequestParser.Failure) {
