@@ -50,6 +50,18 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("JOB_PROCESSED"), help: "Redis key of the job → owner map (env JOB_PROCESSED, default dsched:job_processed).")
     var jobProcessed: String?
 
+    @Option(name: .long, help: "Bearer token every /jobs request must carry (env DSCHED_API_TOKEN; default none).")
+    var apiToken: String?
+
+    @Flag(name: .long, help: "Allow listening on a non-loopback address without --api-token (env DSCHED_INSECURE_NO_AUTH=1).")
+    var insecureNoAuth = false
+
+    @Option(name: .long, help: "Seconds a request may wait for PostgreSQL before it gets 503 (env DSCHED_PG_QUEUE_TIMEOUT, default 5).")
+    var pgQueueTimeout: Double?
+
+    @Option(name: .long, help: "Queries that may wait for PostgreSQL; beyond, requests get 503 (env DSCHED_PG_MAX_QUEUED, default 10000).")
+    var pgMaxQueued: Int?
+
     @Option(name: .long, help: "Largest request line + headers in bytes; beyond → 431 (env DSCHED_MAX_HEADER_BYTES, default 16384).")
     var maxHeaderBytes: Int?
 
@@ -99,6 +111,10 @@ struct Serve: ParsableCommand {
         config.http.bodyTimeout = try settings.seconds(bodyTimeout, env: "DSCHED_BODY_TIMEOUT", default: config.http.bodyTimeout)
         config.http.idleTimeout = try settings.seconds(idleTimeout, env: "DSCHED_IDLE_TIMEOUT", default: config.http.idleTimeout)
         config.http.writeTimeout = try settings.seconds(writeTimeout, env: "DSCHED_WRITE_TIMEOUT", default: config.http.writeTimeout)
+        config.apiToken = apiToken ?? settings.environment["DSCHED_API_TOKEN"]
+        config.insecureNoAuth = insecureNoAuth || settings.environment["DSCHED_INSECURE_NO_AUTH"] == "1"
+        config.postgres.queueTimeout = try settings.seconds(pgQueueTimeout, env: "DSCHED_PG_QUEUE_TIMEOUT", default: config.postgres.queueTimeout)
+        config.postgres.maxQueued = try settings.int(pgMaxQueued, env: "DSCHED_PG_MAX_QUEUED", default: config.postgres.maxQueued, range: 1...1_000_000)
         config.shutdownGrace = try settings.seconds(shutdownGrace, env: "DSCHED_SHUTDOWN_GRACE", default: config.shutdownGrace)
         return config
     }

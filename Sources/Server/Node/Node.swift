@@ -1,5 +1,6 @@
-// Node: one `dsched serve` process — builds the reactor and the parts on it, runs until
-// SIGTERM/SIGINT, then stops accepting, lets in-flight requests finish (bounded) and returns.
+// Node: one `dsched serve` process — builds the reactor and the parts on it (PostgreSQL
+// connection and job store, API, HTTP server), runs until SIGTERM/SIGINT, then stops
+// accepting, lets in-flight requests finish (bounded) and returns.
 import Glibc
 import Logging
 
@@ -9,13 +10,26 @@ public final class Node {
     private let reactor: Reactor
     private let router = Router()
     private var server: HTTPServer!
+    private let postgres: PostgresConnection
     private var signalWatchers: [SignalWatcher] = []
 
     public init(configuration: NodeConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        guard configuration.apiToken != nil || configuration.insecureNoAuth || Socket.isLoopback(configuration.host) else {
+            throw NodeError.insecureListen(host: configuration.host)
+        }
         reactor = try Reactor()
-        HealthAPI().register(on: router)
+        var postgresConfiguration = PostgresConnection.Configuration(
+            host: configuration.postgres.host, port: configuration.postgres.port, user: configuration.postgres.user,
+            password: configuration.postgres.password, database: configuration.postgres.database)
+        postgresConfiguration.maxQueued = configuration.postgres.maxQueued
+        postgresConfiguration.queueTimeout = configuration.postgres.queueTimeout
+        postgres = PostgresConnection(reactor: reactor, configuration: postgresConfiguration, prelude: Migrations.script, logger: logger)
+        let store = PostgresJobStore(postgres: postgres)
+        HealthAPI(store: store).register(on: router)
+        JobsAPI(store: store, authenticator: Authenticator(token: configuration.apiToken), now: { [reactor] in reactor.nowMilliseconds })
+            .register(on: router)
         server = HTTPServer(
             reactor: reactor,
             configuration: .init(host: configuration.host, port: configuration.port, limits: configuration.http),
@@ -28,6 +42,7 @@ public final class Node {
     public func run() throws {
         let limit = ResourceLimits.raiseOpenFiles()
         try server.start()
+        postgres.start()
         logger.info("node listening", metadata: [
             "host": "\(configuration.host)", "port": "\(server.port)", "open_files_limit": "\(limit)",
         ])
@@ -46,6 +61,18 @@ public final class Node {
         server.shutdown(grace: configuration.shutdownGrace) { [unowned self] in
             self.signalWatchers = []
             self.reactor.stop()
+        }
+    }
+}
+
+public enum NodeError: Error, CustomStringConvertible {
+    case insecureListen(host: String)
+
+    public var description: String {
+        switch self {
+        case .insecureListen(let host):
+            return "refusing to listen on \(host) without --api-token: the job API runs shell commands. "
+                + "Set --api-token (or DSCHED_API_TOKEN), or pass --insecure-no-auth if the network is trusted."
         }
     }
 }

@@ -7,6 +7,10 @@ public struct NodeConfiguration: Sendable {
         public var user = "postgres"
         public var password = ""
         public var database = "dsched"
+        /// Queries waiting for a connection; beyond, requests get 503.
+        public var maxQueued = 10_000
+        /// Seconds a query may wait for a connection before its request gets 503.
+        public var queueTimeout = 5.0
         public init() {}
     }
 
@@ -31,6 +35,10 @@ public struct NodeConfiguration: Sendable {
     public var redis = Redis()
     public var keys = RedisKeys()
     public var http = HTTPLimits()
+    /// Bearer token the job API requires; nil leaves it open (loopback only, unless insecureNoAuth).
+    public var apiToken: String?
+    /// Allows listening on a non-loopback address without a token.
+    public var insecureNoAuth = false
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     public var shutdownGrace = 10.0
 

@@ -1,0 +1,219 @@
+// JobsAPI: the /jobs endpoints — parse, validate, persist through the JobStore, answer.
+//
+//   POST   /jobs              one job (object) or many (array, all or nothing) → 201
+//   GET    /jobs              ?limit=1..1000 (100) &after=<id cursor> &name=<exact name>
+//   GET    /jobs/{id}
+//   PATCH  /jobs/{id}         partial; the result is validated as a whole
+//   DELETE /jobs/{id}         → 204
+//   POST   /jobs/{id}/pause, POST /jobs/{id}/resume
+//
+// Every handler answers exactly once, possibly after the store's completion.
+import Foundation
+
+public final class JobsAPI {
+    private let store: JobStore
+    private let authenticator: Authenticator
+    /// Now, in epoch milliseconds (the reactor's clock).
+    private let now: () -> Int64
+
+    static let maxJobsPerRequest = 1000
+    static let defaultPageSize = 100
+    static let maxPageSize = 1000
+    /// Attempts of a read-modify-write before a PATCH gives up with 409.
+    static let updateAttempts = 3
+
+    public init(store: JobStore, authenticator: Authenticator, now: @escaping () -> Int64) {
+        self.store = store
+        self.authenticator = authenticator
+        self.now = now
+    }
+
+    public func register(on router: Router) {
+        router.add("POST", "/jobs", guarded(create))
+        router.add("GET", "/jobs", guarded(list))
+        router.add("GET", "/jobs/{id}", guarded(show))
+        router.add("PATCH", "/jobs/{id}", guarded(patch))
+        router.add("DELETE", "/jobs/{id}", guarded(delete))
+        router.add("POST", "/jobs/{id}/pause", guarded { [unowned self] request, responder throws(APIError) in try setPaused(true, request, responder) })
+        router.add("POST", "/jobs/{id}/resume", guarded { [unowned self] request, responder throws(APIError) in try setPaused(false, request, responder) })
+    }
+
+    /// Runs the handler after the token check; an APIError it throws becomes the response.
+    private func guarded(_ handler: @escaping (HTTPRequest, Responder) throws(APIError) -> Void) -> HTTPServer.Handler {
+        { [authenticator] request, responder in
+            if let refusal = authenticator.check(request) {
+                responder.respond(refusal.response)
+                return
+            }
+            do throws(APIError) {
+                try handler(request, responder)
+            } catch {
+                responder.respond(error.response)
+            }
+        }
+    }
+
+    // MARK: - Handlers
+
+    private func create(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
+        let body = try jsonBody(request)
+        let validator = JobValidator(now: now())
+        let drafts: [JobDraft]
+        let isBatch: Bool
+        if case .array(let items) = body {
+            guard !items.isEmpty, items.count <= Self.maxJobsPerRequest else {
+                throw APIError(.badRequest, "invalid_body", "an array of jobs must hold 1-\(Self.maxJobsPerRequest) jobs, got \(items.count)")
+            }
+            drafts = try items.enumerated().map { (index, item) throws(APIError) in try validator.create(item, prefix: "[\(index)].") }
+            isBatch = true
+        } else {
+            drafts = [try validator.create(body)]
+            isBatch = false
+        }
+        store.create(drafts) { [self] outcome in
+            switch outcome {
+            case .success(let jobs):
+                let resources = jobs.map(resource)
+                if isBatch {
+                    responder.respond(.json(.created, resources))
+                } else {
+                    responder.respond(.json(.created, resources[0], headers: HTTPHeaders([("Location", "/jobs/\(jobs[0].id)")])))
+                }
+            case .failure(let error):
+                responder.respond(APIError.store(error).response)
+            }
+        }
+    }
+
+    private func list(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
+        let query = request.query
+        let limit = try integerParameter(query["limit"], "limit", range: 1...Int64(Self.maxPageSize)) ?? Int64(Self.defaultPageSize)
+        let after = try integerParameter(query["after"], "after", range: 0...Int64.max) ?? 0
+        let name = query["name"]
+        store.list(after: after, limit: Int(limit), name: name) { [self] outcome in
+            switch outcome {
+            case .success(let jobs):
+                let next = jobs.count == Int(limit) ? jobs.last?.id : nil
+                responder.respond(.json(.ok, JobPage(jobs: jobs.map(resource), nextAfter: next)))
+            case .failure(let error):
+                responder.respond(APIError.store(error).response)
+            }
+        }
+    }
+
+    private func show(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
+        let id = try jobID(request)
+        store.fetch(id: id) { [self] outcome in
+            switch outcome {
+            case .success(let job?): responder.respond(.json(.ok, resource(job)))
+            case .success(nil): responder.respond(Self.notFound(id).response)
+            case .failure(let error): responder.respond(APIError.store(error).response)
+            }
+        }
+    }
+
+    private func patch(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
+        let id = try jobID(request)
+        let body = try jsonBody(request)
+        let validator = JobValidator(now: now())
+        modify(id: id, attempts: Self.updateAttempts, responder: responder) { current throws(APIError) in
+            try validator.patch(current, with: body)
+        }
+    }
+
+    private func setPaused(_ paused: Bool, _ request: HTTPRequest, _ responder: Responder) throws(APIError) {
+        let id = try jobID(request)
+        modify(id: id, attempts: Self.updateAttempts, responder: responder) { current throws(APIError) in
+            var draft = current
+            draft.paused = paused
+            return draft
+        }
+    }
+
+    /// Read, change, write if unchanged meanwhile; on a concurrent change, read again.
+    private func modify(id: Int64, attempts: Int, responder: Responder,
+                        change: @escaping (JobDraft) throws(APIError) -> JobDraft) {
+        store.fetch(id: id) { [self] outcome in
+            switch outcome {
+            case .failure(let error):
+                responder.respond(APIError.store(error).response)
+            case .success(nil):
+                responder.respond(Self.notFound(id).response)
+            case .success(let job?):
+                let draft: JobDraft
+                do throws(APIError) {
+                    draft = try change(job.definition)
+                } catch {
+                    responder.respond(error.response)
+                    return
+                }
+                store.update(job, to: draft) { [self] outcome in
+                    switch outcome {
+                    case .success(let updated?):
+                        responder.respond(.json(.ok, resource(updated)))
+                    case .success(nil) where attempts > 1:
+                        modify(id: id, attempts: attempts - 1, responder: responder, change: change)
+                    case .success(nil):
+                        responder.respond(APIError(.conflict, "conflict", "job \(id) kept changing; try again").response)
+                    case .failure(let error):
+                        responder.respond(APIError.store(error).response)
+                    }
+                }
+            }
+        }
+    }
+
+    private func delete(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
+        let id = try jobID(request)
+        store.delete(id: id) { outcome in
+            switch outcome {
+            case .success(true): responder.respond(HTTPResponse(status: .noContent))
+            case .success(false): responder.respond(Self.notFound(id).response)
+            case .failure(let error): responder.respond(APIError.store(error).response)
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func resource(_ job: Job) -> JobResource {
+        JobResource(job: job, nextRunAt: job.nextRun(after: now()))
+    }
+
+    private static func notFound(_ id: Int64) -> APIError {
+        APIError(.notFound, "job_not_found", "no job with id \(id)")
+    }
+
+    private func jobID(_ request: HTTPRequest) throws(APIError) -> Int64 {
+        guard let text = request.pathParameters["id"], let id = Int64(text), id > 0 else {
+            throw APIError.invalid("id", "invalid_value", "must be a positive integer, got \"\(request.pathParameters["id"] ?? "")\"")
+        }
+        return id
+    }
+
+    private func integerParameter(_ text: String?, _ name: String, range: ClosedRange<Int64>) throws(APIError) -> Int64? {
+        guard let text else { return nil }
+        guard let value = Int64(text), range.contains(value) else {
+            throw APIError.invalid(name, "invalid_value", "must be an integer in \(range.lowerBound)-\(range.upperBound), got \"\(text)\"")
+        }
+        return value
+    }
+
+    /// The body as JSON: 415 unless the Content-Type (when given) is JSON; 400 if it does not parse.
+    private func jsonBody(_ request: HTTPRequest) throws(APIError) -> JSONValue {
+        if let type = request.headers["Content-Type"] {
+            let mediaType = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            guard mediaType == "application/json" else {
+                throw APIError(.unsupportedMediaType, "unsupported_media_type", "the body must be application/json, got \(type)")
+            }
+        }
+        guard !request.body.isEmpty else {
+            throw APIError(.badRequest, "invalid_json", "the body is empty; send a JSON object")
+        }
+        do {
+            return try JSONValue.parse(request.body)
+        } catch {
+            throw APIError(.badRequest, "invalid_json", "the body is not valid JSON")
+        }
+    }
+}

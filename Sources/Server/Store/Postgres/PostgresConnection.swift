@@ -1,0 +1,349 @@
+// PostgresConnection: one libpq connection driven by the reactor, never blocking the loop.
+//
+// States: disconnected → connecting (PQconnectStartParams, then PQconnectPoll as the socket
+// asks; the socket may change between polls, so it is re-read each time) → preparing (the
+// prelude script, e.g. migrations, runs first on every new connection) → ready. Queries are
+// queued and sent one at a time (PQsendQueryParams, then PQflush until 0, waiting for
+// writability); results arrive on readability (PQconsumeInput, then PQgetResult while not
+// PQisBusy, until NULL). Callers batch work into few queries (group commit), so one
+// connection carries many requests per round trip.
+//
+// A lost connection fails the query in flight (.connectionLost: it may have run) and
+// reconnects with exponential back-off (100 ms doubling to 5 s). Queued queries wait, up to
+// `maxQueued` of them and at most `queueTimeout` seconds each, then fail .unavailable.
+// This type owns the PGconn and frees it (PQfinish) on every disconnect and on deinit.
+import CEventLoop
+import Collections
+import Foundation
+import Logging
+
+public final class PostgresConnection {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String
+        public var database: String
+        public var maxQueued = 10_000
+        public var queueTimeout = 5.0
+        public var connectTimeout = 5.0
+
+        public init(host: String, port: Int, user: String, password: String, database: String) {
+            self.host = host
+            self.port = port
+            self.user = user
+            self.password = password
+            self.database = database
+        }
+    }
+
+    private enum State {
+        case disconnected
+        case connecting
+        case preparing
+        case ready
+    }
+
+    private let reactor: Reactor
+    private let configuration: Configuration
+    private let logger: Logger
+    /// A script run on each new connection before any queued query (migrations).
+    private let prelude: String?
+
+    private var state = State.disconnected
+    private var connection: OpaquePointer?
+    private var watcher: IOWatcher?
+    private var retryTimer: TimerWatcher!
+    private var expiryTimer: TimerWatcher!
+    private var connectDeadline: TimerWatcher!
+    private var backoff = 0.1
+    private var lastError = "not connected yet"
+
+    private var queue = Deque<PostgresQuery>()
+    private var inFlight: PostgresQuery?
+    private var result = PostgresResult()
+    private var failure: PostgresError?
+
+    public init(reactor: Reactor, configuration: Configuration, prelude: String? = nil, logger: Logger) {
+        self.reactor = reactor
+        self.configuration = configuration
+        self.prelude = prelude
+        self.logger = logger
+        retryTimer = TimerWatcher(reactor: reactor) { [unowned self] in connect() }
+        expiryTimer = TimerWatcher(reactor: reactor) { [unowned self] in expireQueued() }
+        connectDeadline = TimerWatcher(reactor: reactor) { [unowned self] in
+            if state == .connecting || state == .preparing { lost("connection attempt timed out") }
+        }
+    }
+
+    deinit {
+        watcher = nil
+        if let connection { PQfinish(connection) }
+    }
+
+    /// Whether queries are being sent (connected, schema ready).
+    public var isReady: Bool { state == .ready }
+
+    /// Why the connection is not ready, for logs and /readyz.
+    public var unavailableReason: String { lastError }
+
+    public func start() {
+        connect()
+    }
+
+    /// Queues a query; its completion runs exactly once, on the loop.
+    public func send(_ query: PostgresQuery) {
+        guard queue.count < configuration.maxQueued else {
+            query.completion(.failure(.unavailable("\(queue.count) queries already waiting")))
+            return
+        }
+        var query = query
+        query.enqueuedAt = reactor.now
+        queue.append(query)
+        if state == .ready {
+            pump()
+        } else if !expiryTimer.isActive {
+            expiryTimer.start(after: 0.25, every: 0.25)
+        }
+    }
+
+    // MARK: - Connecting
+
+    private func connect() {
+        guard state == .disconnected else { return }
+        let pairs: [(String, String)] = [
+            ("host", configuration.host), ("port", String(configuration.port)), ("user", configuration.user),
+            ("password", configuration.password), ("dbname", configuration.database),
+            ("application_name", "dsched"), ("connect_timeout", String(Int(configuration.connectTimeout.rounded(.up)))),
+        ]
+        let keys = pairs.map { strdup($0.0) } + [nil]
+        let values = pairs.map { strdup($0.1) } + [nil]
+        defer {
+            keys.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let started = keys.withUnsafeBufferPointer { keyBuffer in
+            values.withUnsafeBufferPointer { valueBuffer in
+                keyBuffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { k in
+                    valueBuffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { v in
+                        PQconnectStartParams(k.baseAddress, v.baseAddress, 0)
+                    }
+                }
+            }
+        }
+        guard let started, PQstatus(started) != CONNECTION_BAD else {
+            let message = started.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            if let started { PQfinish(started) }
+            scheduleRetry(message)
+            return
+        }
+        connection = started
+        state = .connecting
+        connectDeadline.start(after: configuration.connectTimeout)
+        watch(.write)
+    }
+
+    private func poll() {
+        guard let connection else { return }
+        switch PQconnectPoll(connection) {
+        case PGRES_POLLING_READING:
+            watch(.read)
+        case PGRES_POLLING_WRITING:
+            watch(.write)
+        case PGRES_POLLING_OK:
+            PQsetnonblocking(connection, 1)
+            if let prelude {
+                state = .preparing
+                dispatch(PostgresQuery(script: prelude) { [unowned self] outcome in
+                    switch outcome {
+                    case .success:
+                        becomeReady()
+                    case .failure(let error):
+                        logger.error("postgres: start-up script failed", metadata: ["error": "\(error)"])
+                        lost("start-up script failed: \(error)")
+                    }
+                })
+            } else {
+                becomeReady()
+            }
+        default:
+            lost(String(cString: PQerrorMessage(connection)))
+        }
+    }
+
+    private func becomeReady() {
+        connectDeadline.stop()
+        state = .ready
+        backoff = 0.1
+        lastError = ""
+        expiryTimer.stop()
+        logger.info("postgres: connected", metadata: ["host": "\(configuration.host)", "port": "\(configuration.port)"])
+        pump()
+    }
+
+    /// Points the io watcher at the connection's current socket and events.
+    private func watch(_ events: IOEvents) {
+        guard let connection else { return }
+        let fd = PQsocket(connection)
+        if let watcher, watcher.fd == fd {
+            watcher.set(events: events)
+            if !watcher.isActive { watcher.start() }
+            return
+        }
+        watcher = IOWatcher(reactor: reactor, fd: fd, events: events) { [unowned self] ready in
+            withExtendedLifetime(self) { handle(ready) }
+        }
+        watcher?.start()
+    }
+
+    private func handle(_ events: IOEvents) {
+        switch state {
+        case .connecting:
+            poll()
+        case .preparing, .ready:
+            if events.contains(.write) { flush() }
+            if events.contains(.read) && connection != nil { readResults() }
+        case .disconnected:
+            break
+        }
+    }
+
+    // MARK: - Queries
+
+    private func pump() {
+        guard state == .ready, inFlight == nil, let next = queue.popFirst() else { return }
+        dispatch(next)
+    }
+
+    private func dispatch(_ query: PostgresQuery) {
+        guard let connection else { return }
+        inFlight = query
+        result = PostgresResult()
+        failure = nil
+        let sent: Int32
+        if query.isScript {
+            sent = PQsendQuery(connection, query.sql)
+        } else {
+            let values = query.parameters.map { $0.map { strdup($0) } ?? nil }
+            defer { values.forEach { free($0) } }
+            sent = values.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { pointers in
+                    PQsendQueryParams(connection, query.sql, Int32(values.count), nil, pointers.baseAddress, nil, nil, 0)
+                }
+            }
+        }
+        guard sent == 1 else {
+            lost(String(cString: PQerrorMessage(connection)))
+            return
+        }
+        flush()
+    }
+
+    private func flush() {
+        guard let connection else { return }
+        switch PQflush(connection) {
+        case 0: watch(.read)
+        case 1: watch([.read, .write])
+        default: lost(String(cString: PQerrorMessage(connection)))
+        }
+    }
+
+    private func readResults() {
+        guard let connection else { return }
+        guard PQconsumeInput(connection) == 1 else {
+            lost(String(cString: PQerrorMessage(connection)))
+            return
+        }
+        while PQisBusy(connection) == 0 {
+            if let pgResult = PQgetResult(connection) {
+                collect(pgResult)
+                PQclear(pgResult)
+                continue
+            }
+            // NULL: the query in flight is complete (its completion may send the next one).
+            finishQuery()
+            break
+        }
+        if let connection = self.connection, PQstatus(connection) == CONNECTION_BAD {
+            lost(String(cString: PQerrorMessage(connection)))
+        }
+    }
+
+    private func collect(_ pgResult: OpaquePointer) {
+        switch PQresultStatus(pgResult) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+            let columnCount = PQnfields(pgResult)
+            let rowCount = PQntuples(pgResult)
+            result.columns = (0..<columnCount).map { String(cString: PQfname(pgResult, $0)) }
+            result.rows = (0..<rowCount).map { row in
+                (0..<columnCount).map { column in
+                    PQgetisnull(pgResult, row, column) == 1 ? nil : String(cString: PQgetvalue(pgResult, row, column))
+                }
+            }
+            result.affectedRows = Int(String(cString: PQcmdTuples(pgResult))) ?? 0
+        default:
+            if failure == nil {
+                let state = PQresultErrorField(pgResult, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? "?????"
+                let message = PQresultErrorField(pgResult, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+                    ?? String(cString: PQresultErrorMessage(pgResult))
+                failure = .server(sqlState: state, message: message)
+            }
+        }
+    }
+
+    private func finishQuery() {
+        guard let query = inFlight else { return }
+        inFlight = nil
+        if let failure {
+            query.completion(.failure(failure))
+        } else {
+            query.completion(.success(result))
+        }
+        result = PostgresResult()
+        pump()
+    }
+
+    // MARK: - Failure and recovery
+
+    /// The connection is unusable: fail what was in flight, drop it, and reconnect later.
+    private func lost(_ reason: String) {
+        let message = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        if state == .ready {
+            logger.warning("postgres: connection lost", metadata: ["error": "\(message)"])
+        }
+        watcher = nil
+        connectDeadline.stop()
+        if let connection {
+            PQfinish(connection)
+            self.connection = nil
+        }
+        state = .disconnected
+        if let query = inFlight {
+            inFlight = nil
+            query.completion(.failure(.connectionLost(message)))
+        }
+        scheduleRetry(message)
+    }
+
+    private func scheduleRetry(_ reason: String) {
+        lastError = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        logger.debug("postgres: reconnecting", metadata: ["in": "\(backoff)", "error": "\(lastError)"])
+        retryTimer.start(after: backoff)
+        backoff = min(backoff * 2, 5)
+        if !queue.isEmpty && !expiryTimer.isActive {
+            expiryTimer.start(after: 0.25, every: 0.25)
+        }
+    }
+
+    /// Fails queued queries that have waited longer than the queue timeout.
+    private func expireQueued() {
+        let cutoff = reactor.now - configuration.queueTimeout
+        while let first = queue.first, first.enqueuedAt <= cutoff {
+            queue.removeFirst()
+            first.completion(.failure(.unavailable(lastError.isEmpty ? "waited too long for a connection" : lastError)))
+        }
+        if queue.isEmpty || state == .ready {
+            expiryTimer.stop()
+        }
+    }
+}

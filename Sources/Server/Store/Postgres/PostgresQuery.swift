@@ -1,0 +1,41 @@
+// PostgresQuery and PostgresResult: one statement (or a script of several) and its rows.
+public struct PostgresQuery {
+    public typealias Completion = (Result<PostgresResult, PostgresError>) -> Void
+
+    let sql: String
+    let parameters: [String?]
+    /// Sent with the simple protocol (several statements, no parameters), as for migrations.
+    let isScript: Bool
+    let completion: Completion
+    var enqueuedAt = 0.0
+
+    /// A parameterised statement ($1, $2, ...; values in PostgreSQL's text format, nil = NULL).
+    public init(_ sql: String, _ parameters: [String?] = [], completion: @escaping Completion) {
+        self.sql = sql
+        self.parameters = parameters
+        self.isScript = false
+        self.completion = completion
+    }
+
+    /// Several statements separated by semicolons, without parameters.
+    public init(script: String, completion: @escaping Completion) {
+        self.sql = script
+        self.parameters = []
+        self.isScript = true
+        self.completion = completion
+    }
+}
+
+public struct PostgresResult: Sendable {
+    public var columns: [String] = []
+    /// Values in text format; nil for NULL.
+    public var rows: [[String?]] = []
+    /// Rows inserted, updated or deleted by the last command.
+    public var affectedRows = 0
+
+    public init(columns: [String] = [], rows: [[String?]] = [], affectedRows: Int = 0) {
+        self.columns = columns
+        self.rows = rows
+        self.affectedRows = affectedRows
+    }
+}

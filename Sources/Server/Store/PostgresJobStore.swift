@@ -1,0 +1,203 @@
+// PostgresJobStore: JobStore on PostgresConnection, with group commit for submissions.
+//
+// Group commit: submissions that arrive while an insert is in flight wait in `pendingCreates`;
+// when it completes, all of them (up to `maxRowsPerInsert` rows) go out as one multi-row
+// INSERT … RETURNING — one round trip and one commit for many requests. Each request is told
+// only after the commit that holds its rows. A request's rows are never split across
+// statements (an array submission is all or nothing). Should a combined statement fail on
+// the server, each request's rows are retried alone so that one bad request cannot sink the
+// others.
+import Foundation
+
+public final class PostgresJobStore: JobStore {
+    private let postgres: PostgresConnection
+    private var pendingCreates: [(drafts: [JobDraft], completion: (Result<[Job], StoreError>) -> Void)] = []
+    private var insertInFlight = false
+
+    /// Bounds the statement's parameters (13 per row) well under PostgreSQL's 65,535.
+    static let maxRowsPerInsert = 1000
+
+    public init(postgres: PostgresConnection) {
+        self.postgres = postgres
+    }
+
+    public var isAvailable: Bool { postgres.isReady }
+    public var unavailableReason: String { postgres.unavailableReason }
+
+    // MARK: - Create (group commit)
+
+    public func create(_ drafts: [JobDraft], completion: @escaping (Result<[Job], StoreError>) -> Void) {
+        pendingCreates.append((drafts, completion))
+        if !insertInFlight {
+            flushCreates()
+        }
+    }
+
+    private func flushCreates() {
+        guard !pendingCreates.isEmpty else { return }
+        var rows = 0
+        var take = 0
+        while take < pendingCreates.count && (take == 0 || rows + pendingCreates[take].drafts.count <= Self.maxRowsPerInsert) {
+            rows += pendingCreates[take].drafts.count
+            take += 1
+        }
+        let batch = Array(pendingCreates.prefix(take))
+        pendingCreates.removeFirst(take)
+        insertInFlight = true
+        insert(batch.flatMap(\.drafts)) { [self] outcome in
+            switch outcome {
+            case .success(let jobs):
+                var offset = 0
+                for request in batch {
+                    request.completion(.success(Array(jobs[offset..<(offset + request.drafts.count)])))
+                    offset += request.drafts.count
+                }
+                finishedInsert()
+            case .failure(.server) where batch.count > 1:
+                insertSeparately(batch[...])
+            case .failure(let error):
+                batch.forEach { $0.completion(.failure(Self.storeError(error))) }
+                finishedInsert()
+            }
+        }
+    }
+
+    /// After a combined insert failed: each request's rows alone, one after the other.
+    private func insertSeparately(_ requests: ArraySlice<(drafts: [JobDraft], completion: (Result<[Job], StoreError>) -> Void)>) {
+        guard let request = requests.first else {
+            finishedInsert()
+            return
+        }
+        insert(request.drafts) { [self] outcome in
+            request.completion(outcome.mapError(Self.storeError))
+            insertSeparately(requests.dropFirst())
+        }
+    }
+
+    private func finishedInsert() {
+        insertInFlight = false
+        flushCreates()
+    }
+
+    private func insert(_ drafts: [JobDraft], completion: @escaping (Result<[Job], PostgresError>) -> Void) {
+        var sql = "INSERT INTO job (name, description, frequency, startdate, script, repeat, timezone, timeout_ms, "
+            + "retries, retry_backoff_ms, concurrency, misfire, paused) VALUES "
+        var parameters: [String?] = []
+        parameters.reserveCapacity(drafts.count * 13)
+        for (index, draft) in drafts.enumerated() {
+            let base = index * 13
+            sql += index == 0 ? "(" : ", ("
+            sql += (1...13).map { "$\(base + $0)" }.joined(separator: ", ")
+            sql += ")"
+            parameters += Self.parameters(of: draft)
+        }
+        sql += " RETURNING " + Self.columns
+        postgres.send(PostgresQuery(sql, parameters) { outcome in
+            completion(outcome.flatMap { result in
+                do {
+                    return .success(try result.rows.map(Self.job))
+                } catch {
+                    return .failure(.server(sqlState: "XX000", message: "\(error)"))
+                }
+            })
+        })
+    }
+
+    // MARK: - Read, update, delete
+
+    public func fetch(id: Int64, completion: @escaping (Result<Job?, StoreError>) -> Void) {
+        query("SELECT \(Self.columns) FROM job WHERE id = $1", [String(id)]) { completion($0.map(\.first)) }
+    }
+
+    public func list(after: Int64, limit: Int, name: String?, completion: @escaping (Result<[Job], StoreError>) -> Void) {
+        if let name {
+            query("SELECT \(Self.columns) FROM job WHERE name = $1 AND id > $2 ORDER BY id LIMIT $3",
+                  [name, String(after), String(limit)], completion: completion)
+        } else {
+            query("SELECT \(Self.columns) FROM job WHERE id > $1 ORDER BY id LIMIT $2",
+                  [String(after), String(limit)], completion: completion)
+        }
+    }
+
+    public func update(_ job: Job, to definition: JobDraft, completion: @escaping (Result<Job?, StoreError>) -> Void) {
+        let sql = "UPDATE job SET name = $1, description = $2, frequency = $3, startdate = $4, script = $5, repeat = $6, "
+            + "timezone = $7, timeout_ms = $8, retries = $9, retry_backoff_ms = $10, concurrency = $11, misfire = $12, "
+            + "paused = $13, updated_at = now(), version = version + 1 WHERE id = $14 AND version = $15 RETURNING "
+            + Self.columns
+        query(sql, Self.parameters(of: definition) + [String(job.id), String(job.version)]) { completion($0.map(\.first)) }
+    }
+
+    public func delete(id: Int64, completion: @escaping (Result<Bool, StoreError>) -> Void) {
+        postgres.send(PostgresQuery("DELETE FROM job WHERE id = $1", [String(id)]) { outcome in
+            completion(outcome.map { $0.affectedRows > 0 }.mapError(Self.storeError))
+        })
+    }
+
+    private func query(_ sql: String, _ parameters: [String?], completion: @escaping (Result<[Job], StoreError>) -> Void) {
+        postgres.send(PostgresQuery(sql, parameters) { outcome in
+            switch outcome {
+            case .success(let result):
+                do {
+                    completion(.success(try result.rows.map(Self.job)))
+                } catch {
+                    completion(.failure(.failed("\(error)")))
+                }
+            case .failure(let error):
+                completion(.failure(Self.storeError(error)))
+            }
+        })
+    }
+
+    // MARK: - Rows
+
+    /// Timestamps travel as epoch milliseconds: exact, and no time-zone parsing on either side.
+    static let columns = "id, name, description, frequency, (extract(epoch FROM startdate) * 1000)::bigint, script, "
+        + "repeat, timezone, timeout_ms, retries, retry_backoff_ms, concurrency, misfire, paused, done, "
+        + "(extract(epoch FROM created_at) * 1000)::bigint, (extract(epoch FROM updated_at) * 1000)::bigint, version"
+
+    static func parameters(of draft: JobDraft) -> [String?] {
+        [draft.name, draft.description, draft.frequency, RFC3339.format(milliseconds: draft.startdate), draft.script,
+         draft.repeats ? "t" : "f", draft.timezone, draft.timeoutMilliseconds.map(String.init), String(draft.retries),
+         String(draft.retryBackoffMilliseconds), draft.concurrency.rawValue, draft.misfire.rawValue, draft.paused ? "t" : "f"]
+    }
+
+    struct RowError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func job(_ row: [String?]) throws -> Job {
+        func text(_ index: Int) throws -> String {
+            guard index < row.count, let value = row[index] else { throw RowError(description: "column \(index) is NULL") }
+            return value
+        }
+        func integer(_ index: Int) throws -> Int64 {
+            guard let value = Int64(try text(index)) else { throw RowError(description: "column \(index) is not an integer") }
+            return value
+        }
+        func flag(_ index: Int) throws -> Bool { try text(index) == "t" }
+        var draft = JobDraft(name: try text(1), frequency: try text(3), startdate: try integer(4), script: try text(5))
+        draft.description = try text(2)
+        draft.repeats = try flag(6)
+        draft.timezone = try text(7)
+        draft.timeoutMilliseconds = row[8] == nil ? nil : try integer(8)
+        draft.retries = Int(try integer(9))
+        draft.retryBackoffMilliseconds = try integer(10)
+        guard let concurrency = JobDraft.Concurrency(rawValue: try text(11)),
+              let misfire = JobDraft.Misfire(rawValue: try text(12)) else {
+            throw RowError(description: "unknown concurrency or misfire policy")
+        }
+        draft.concurrency = concurrency
+        draft.misfire = misfire
+        draft.paused = try flag(13)
+        return Job(id: try integer(0), definition: draft, done: try flag(14), createdAt: try integer(15),
+                   updatedAt: try integer(16), version: Int(try integer(17)))
+    }
+
+    static func storeError(_ error: PostgresError) -> StoreError {
+        switch error {
+        case .unavailable(let reason): return .unavailable(reason)
+        case .connectionLost(let reason): return .unavailable("connection lost; the request may or may not have been applied: \(reason)")
+        case .server(let state, let message): return .failed("\(state): \(message)")
+        }
+    }
+}
