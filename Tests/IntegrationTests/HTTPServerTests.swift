@@ -233,7 +233,7 @@ final class HTTPServerTests: XCTestCase {
             let count = batch.withUnsafeBytes { send(client.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if count > 0 { sent += count } else { usleep(10_000) }
         }
-        let rss = try residentKilobytes(of: server.process.processIdentifier)
+        let rss = try residentKilobytes(of: server.pid)
         XCTAssertLessThan(rss, 200_000, "server memory stays bounded while the client does not read")
         // Other clients are still served while the server has stopped reading this one.
         let other = try RawClient(port: server.port)
@@ -280,15 +280,7 @@ final class HTTPServerTests: XCTestCase {
 }
 
 func curl(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    try Subprocess.run("/usr/bin/curl", arguments).output
 }
 
 func waitUntil(timeout: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {

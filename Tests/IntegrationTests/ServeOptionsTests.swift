@@ -35,30 +35,15 @@ final class ServeOptionsTests: XCTestCase {
         let equalsForm = seedNames.map { "--\($0.key)=\($0.value)" }
         let spacedForm = seedNames.flatMap { ["--\($0.key)", $0.value] }
         for arguments in [equalsForm, spacedForm] {
-            let process = Process()
-            process.executableURL = ServerProcess.binary
-            process.arguments = ["serve", "--help"] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            _ = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0, "\(arguments)")
+            let (status, output) = try Subprocess.run(ServerProcess.binary.path, ["serve", "--help"] + arguments)
+            XCTAssertEqual(status, 0, "\(arguments): \(output)")
         }
     }
 
     func testHelpExplainsEachSeedOptionAndItsEnvironmentVariable() throws {
-        let process = Process()
-        process.executableURL = ServerProcess.binary
-        process.arguments = ["serve", "--help"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
         // Help text wraps at the terminal width: compare with whitespace runs collapsed.
-        let help = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let help = try Subprocess.run(ServerProcess.binary.path, ["serve", "--help"]).output
             .split(whereSeparator: \.isWhitespace).joined(separator: " ") + " "
-        process.waitUntilExit()
         for name in ["PORT", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "REDISHOST", "REDISPORT",
                      "CHANNEL", "PROCESS_STORE", "JOB_STORE", "JOB_PROCESSED"] {
             XCTAssertTrue(help.contains("--\(name) "), "help lists --\(name)")
@@ -68,16 +53,10 @@ final class ServeOptionsTests: XCTestCase {
     }
 
     func testABadEnvironmentValueIsAClearError() throws {
-        let process = Process()
-        process.executableURL = ServerProcess.binary
-        process.arguments = ["serve"]
-        process.environment = ["PORT": "eighty"]
-        let pipe = Pipe()
-        process.standardError = pipe
-        try process.run()
-        let message = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertNotEqual(process.terminationStatus, 0)
+        var environment = ProcessInfo.processInfo.environment
+        environment["PORT"] = "eighty"
+        let (status, message) = try Subprocess.run(ServerProcess.binary.path, ["serve"], environment: environment)
+        XCTAssertNotEqual(status, 0)
         XCTAssertTrue(message.contains("PORT=eighty is not an integer"), message)
     }
 }

@@ -99,3 +99,36 @@ final class RawClient {
         }
     }
 }
+
+extension RawClient {
+    /// Sends one request with a JSON body (when given) and reads its response.
+    func request(_ method: String, _ path: String, json body: String? = nil, headers: [String: String] = [:]) throws -> RawResponse {
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
+        var allHeaders = headers
+        if let body {
+            if allHeaders["Content-Type"] == nil { allHeaders["Content-Type"] = "application/json" }
+            allHeaders["Content-Length"] = String(body.utf8.count)
+        }
+        for (name, value) in allHeaders.sorted(by: { $0.key < $1.key }) {
+            text += "\(name): \(value)\r\n"
+        }
+        text += "\r\n" + (body ?? "")
+        try send(text)
+        return try readResponse(headRequest: method == "HEAD")
+    }
+}
+
+extension RawResponse {
+    /// The body as a JSON object.
+    var object: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+    }
+
+    /// The body as a JSON array of objects.
+    var objects: [[String: Any]] {
+        (try? JSONSerialization.jsonObject(with: Data(body))) as? [[String: Any]] ?? []
+    }
+
+    /// The `error` member of an error body.
+    var error: [String: Any] { object["error"] as? [String: Any] ?? [:] }
+}

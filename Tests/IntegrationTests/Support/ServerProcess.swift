@@ -3,9 +3,10 @@ import Foundation
 import XCTest
 
 final class ServerProcess {
-    let process = Process()
     let logURL: URL
+    private(set) var child: Subprocess!
     private(set) var port = 0
+    private var exitStatus: Int32?
 
     static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["DSCHED_BIN"] {
@@ -28,27 +29,30 @@ final class ServerProcess {
         if !arguments.contains(where: { $0.hasPrefix("--PORT") }) && environment["PORT"] == nil {
             arguments += ["--PORT", "0"]
         }
-        process.executableURL = Self.binary
-        process.arguments = ["serve"] + arguments
         var env = ProcessInfo.processInfo.environment
         env["PORT"] = nil
         env.merge(environment) { $1 }
-        process.environment = env
-        let log = try FileHandle(forWritingTo: logURL)
-        process.standardError = log
-        process.standardOutput = log
-        try process.run()
+        child = try Subprocess.spawn(Self.binary.path, ["serve"] + arguments, environment: env,
+                                     outputPath: logURL.path, killWithParent: true)
         if waitForListening {
             port = try waitForLog(containing: "node listening").flatMap(Self.listeningPort) ?? 0
         }
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        if isRunning {
+            kill(child.pid, SIGKILL)
+            _ = child.wait(timeout: 10)
         }
         try? FileManager.default.removeItem(at: logURL)
+    }
+
+    var pid: pid_t { child.pid }
+
+    var isRunning: Bool {
+        if exitStatus != nil { return false }
+        exitStatus = child.wait(timeout: 0)
+        return exitStatus == nil
     }
 
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
@@ -61,8 +65,8 @@ final class ServerProcess {
             if let line = log.split(separator: "\n").first(where: { $0.contains(text) }) {
                 return String(line)
             }
-            if !process.isRunning {
-                throw TestFailure("dsched exited (\(process.terminationStatus)) before logging \"\(text)\":\n\(log)")
+            if !isRunning {
+                throw TestFailure("dsched exited (\(exitStatus ?? -1)) before logging \"\(text)\":\n\(log)")
             }
             usleep(20_000)
         }
@@ -75,14 +79,15 @@ final class ServerProcess {
     }
 
     func signal(_ number: Int32) {
-        kill(process.processIdentifier, number)
+        kill(child.pid, number)
     }
 
     /// Waits for the process to exit; returns its status, or nil on timeout.
     func waitForExit(timeout: TimeInterval = 15) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        return process.isRunning ? nil : process.terminationStatus
+        if exitStatus == nil {
+            exitStatus = child.wait(timeout: timeout)
+        }
+        return exitStatus
     }
 }
 

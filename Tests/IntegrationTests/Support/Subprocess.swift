@@ -1,0 +1,62 @@
+// Subprocess: child processes for tests, with posix_spawn and waitpid.
+//
+// Foundation's Process can hang in waitUntilExit when its SIGCHLD handling races with other
+// children (seen with `pg_ctl start`), so the tests spawn and reap children themselves.
+import Foundation
+
+struct Subprocess {
+    let pid: pid_t
+
+    /// Starts `executable` with stdout and stderr going to `outputPath` (or /dev/null).
+    /// `killWithParent` makes the child die with the test process (setpriv --pdeathsig), so a
+    /// crashed or killed test run leaves no server behind.
+    static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                      outputPath: String = "/dev/null", killWithParent: Bool = false) throws -> Subprocess {
+        let argv = killWithParent ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", executable] + arguments : [executable] + arguments
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = env.map { strdup($0) } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, argv[0], &actions, nil, cArguments, cEnvironment)
+        guard status == 0 else { throw TestFailure("posix_spawn \(argv[0]) failed: \(status)") }
+        return Subprocess(pid: pid)
+    }
+
+    /// Runs to completion; returns the exit status and what it printed (stdout and stderr).
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+        let outputPath = NSTemporaryDirectory() + "dsched-sub-\(UUID().uuidString)"
+        defer { unlink(outputPath) }
+        let child = try spawn(executable, arguments, environment: environment, outputPath: outputPath)
+        let status = child.wait()
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return (status ?? -1, output)
+    }
+
+    /// Waits for exit; the exit code, or 128 + signal, or nil on timeout.
+    @discardableResult
+    func wait(timeout: TimeInterval = .infinity) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, timeout.isInfinite ? 0 : WNOHANG)
+            if result == pid {
+                let signal = status & 0x7f
+                return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+            }
+            if result < 0 && errno != EINTR { return nil }
+            if Date() >= deadline { return nil }
+            if result == 0 { usleep(10_000) }
+        }
+    }
+}
