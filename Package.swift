@@ -4,7 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "dsched",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dsched", targets: ["dsched"]),
     ],
@@ -50,6 +50,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Benchmarks live apart from the product (perf/), built on demand by `make bench-*`.
+        .executableTarget(
+            name: "bench-wheel",
+            dependencies: ["Server", .product(name: "Collections", package: "swift-collections")],
+            path: "perf/WheelBench"
         ),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker"]),

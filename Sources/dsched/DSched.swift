@@ -6,6 +6,6 @@ struct DSched: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dsched",
         abstract: "A distributed job scheduler: jobs over REST, stored in PostgreSQL, fired by a timing wheel.",
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, Next.self]
     )
 }

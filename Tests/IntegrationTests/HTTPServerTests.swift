@@ -280,7 +280,7 @@ final class HTTPServerTests: XCTestCase {
 }
 
 func curl(_ arguments: [String]) throws -> String {
-    try Subprocess.run("/usr/bin/curl", arguments).output
+    try Subprocess.run("/usr/bin/curl", arguments).stdout
 }
 
 func waitUntil(timeout: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {

@@ -35,14 +35,14 @@ final class ServeOptionsTests: XCTestCase {
         let equalsForm = seedNames.map { "--\($0.key)=\($0.value)" }
         let spacedForm = seedNames.flatMap { ["--\($0.key)", $0.value] }
         for arguments in [equalsForm, spacedForm] {
-            let (status, output) = try Subprocess.run(ServerProcess.binary.path, ["serve", "--help"] + arguments)
-            XCTAssertEqual(status, 0, "\(arguments): \(output)")
+            let result = try Subprocess.run(ServerProcess.binary.path, ["serve", "--help"] + arguments)
+            XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
         }
     }
 
     func testHelpExplainsEachSeedOptionAndItsEnvironmentVariable() throws {
         // Help text wraps at the terminal width: compare with whitespace runs collapsed.
-        let help = try Subprocess.run(ServerProcess.binary.path, ["serve", "--help"]).output
+        let help = try Subprocess.run(ServerProcess.binary.path, ["serve", "--help"]).stdout
             .split(whereSeparator: \.isWhitespace).joined(separator: " ") + " "
         for name in ["PORT", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "REDISHOST", "REDISPORT",
                      "CHANNEL", "PROCESS_STORE", "JOB_STORE", "JOB_PROCESSED"] {
@@ -55,7 +55,7 @@ final class ServeOptionsTests: XCTestCase {
     func testABadEnvironmentValueIsAClearError() throws {
         var environment = ProcessInfo.processInfo.environment
         environment["PORT"] = "eighty"
-        let (status, message) = try Subprocess.run(ServerProcess.binary.path, ["serve"], environment: environment)
+        let (status, _, message) = try Subprocess.run(ServerProcess.binary.path, ["serve"], environment: environment)
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(message.contains("PORT=eighty is not an integer"), message)
     }

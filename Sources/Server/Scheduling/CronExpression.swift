@@ -61,6 +61,7 @@ public struct CronExpression: Equatable, Sendable {
     /// never fire. When day-of-week is ORed in, some day always matches.
     private func checkSomeDayExists(dayOfMonthText: Substring) throws {
         guard !usesDayOr else { return }
+        // 2000 is a leap year: February counts with its 29th.
         let longest = (1...12).filter(months.contains).map { CivilTime.daysInMonth(year: 2000, month: $0) }.max() ?? 31
         guard daysOfMonth.first > longest else { return }
         throw ScheduleError.neverFires(text: String(dayOfMonthText), allowed: "1-\(longest)")

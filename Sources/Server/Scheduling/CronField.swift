@@ -4,7 +4,7 @@
 /// CronField holds the values one cron field allows, as bits of a UInt64.
 public struct CronField: Equatable, Sendable {
     /// Kind says which field this is: its name in messages, its range and its names.
-    public enum Kind: String, Sendable, CaseIterable {
+    public enum Kind: String, Sendable {
         case second, minute, hour
         case dayOfMonth = "day-of-month"
         case month

@@ -1,50 +1,55 @@
 // TimingWheel holds every armed job tick of a node and hands back the due ones in deadline
 // order. A node may hold millions of ticks, most far ahead and many cancelled or re-armed
 // before they fire, so insert and cancel are O(1) and a timer costs one 32-byte pool entry
-// (for an 8-byte payload), with no allocation per timer.
+// (for a payload of up to 8 bytes), with no allocation per timer.
 
 /// TimingWheel is a hierarchical timing wheel with 1 ms resolution (the Linux kernel's
 /// classic cascading wheel, with Kafka's "sleep until the next non-empty bucket").
 ///
-/// **Algorithm.** Time is an `Int64` count of milliseconds. There are 7 levels of 64 slots;
-/// level L slots are 64^L ms wide, so level 0 holds single milliseconds and level 6 spans
-/// 2^42 ms (139 years). `cursor` is the first millisecond not yet processed. A deadline `d`
-/// goes to the lowest level L at which `d` and `cursor` agree on every bit above the level's
-/// six (`L = highestBit(d ^ cursor) / 6`), in slot `(d >> 6L) & 63`. Such slots never wrap
+/// **Algorithm.** Time is an `Int64` count of milliseconds. There are 4 levels of 4096 slots;
+/// level L slots are 4096^L ms wide: level 0 holds single milliseconds (4.1 s in all), level 1
+/// 4.1 s slots (4.7 hours), level 2 4.7 h slots (2.2 years), level 3 2.2 year slots (8925
+/// years). `cursor` is the first millisecond not yet processed. A deadline `d` goes to the
+/// lowest level L at which `d` and `cursor` agree on every bit above the level's twelve
+/// (`L = highestBit(d ^ cursor) / 12`), in slot `(d >> 12L) & 4095`. Such slots never wrap
 /// around, so at every level the lowest occupied slot is the earliest, and the lowest occupied
 /// level holds the earliest of all. Advancing repeatedly takes that earliest slot: a level 0
-/// slot fires (all its timers share one deadline); a higher slot is *cascaded* when the
-/// cursor reaches its start: its timers are placed again and land on lower levels. Deadlines
-/// beyond level 6 wait in an overflow list; those already due wait in an overdue list. A
-/// 64-bit occupancy mask per level finds the next slot without touching empty ones, which
-/// makes `nextExpiry()` O(levels) and lets a reactor sleep until then.
+/// slot fires (all its timers share one deadline); a higher slot is *cascaded* when the cursor
+/// reaches its start: its timers are placed again and land on lower levels. Deadlines beyond
+/// level 3 wait in an overflow list; those already due wait in an overdue list. Two-level
+/// occupancy bitmaps (a summary word over 64 words per level) find the next slot without
+/// touching empty ones, so `nextExpiry()` is O(levels) and a reactor can sleep until then.
+/// A slot above level 0 holds 8 lists (chains) rather than one, so that a cascade can walk
+/// them side by side and wait for memory once per 8 timers (see `cascade`).
 ///
-/// **Worked example.** `init(now: 0)` sets cursor 1. Timer A at 5 ms: `5 ^ 1 = 4` fits in six
-/// bits, so level 0, slot 5. Timer B at 200 ms: `200 ^ 1 = 201`, highest bit 7, so level 1,
-/// slot `200 >> 6 = 3` (ms 192-255). Timer C at 5000 ms: highest bit of `5000 ^ 1` is 12, so
-/// level 2, slot `5000 >> 12 = 1` (ms 4096-8191). `advance(to: 300)` fires A (level 0 is the
-/// lowest occupied), then reaches level 1 slot 3 at 192: cascading places B again relative to
-/// cursor 192 (`200 ^ 192 = 8`), into level 0 slot 8, which then fires B at 200. Level 2's slot
-/// starts at 4096 > 300, so the cursor stops at 301 and `nextExpiry()` is 4096. There C
-/// cascades to level 1 slot 14 (ms 4992-5055), at 4992 to level 0 slot 8, and fires at 5000.
+/// **Worked example.** `init(now: 0)` sets cursor 1. Timer A at 5 ms: `5 ^ 1 = 4` fits in 12
+/// bits: level 0, slot 5. Timer B at 10,000 ms: highest bit of `10000 ^ 1` is 13: level 1,
+/// slot `10000 >> 12 = 2` (ms 8192-12287). Timer C at 3,000,000,000 ms (34.7 days): highest
+/// bit 31: level 2, slot `3e9 >> 24 = 178` (from ms 2,986,344,448). `advance(to: 9000)` fires
+/// A (level 0 is the lowest occupied), then reaches level 1 slot 2 at 8192: cascading places B
+/// again relative to cursor 8192 (`10000 ^ 8192 = 1808`), into level 0 slot 1808. That slot
+/// is after 9000, so the cursor stops at 9001 and `nextExpiry()` is 10000, where B fires. Then
+/// `nextExpiry()` is 2,986,344,448: there C cascades to level 1 slot 3333 (from ms
+/// 2,999,996,416), there to level 0 slot 3584, and fires at 3,000,000,000.
 ///
 /// **Invariants** (tested): a timer never fires early, only from an `advance(to:)` whose time
 /// is at or after its deadline; each due timer fires exactly once, in deadline order, ties in
 /// the order they were scheduled (a re-armed timer counts as newly scheduled); a timer whose
 /// deadline is at or before `now` is already due and fires at the next `advance`.
 ///
-/// **Costs.** `schedule`, `cancel` and `reschedule` are O(1); each timer is moved at most once
-/// per level it passes on the way down (at most 6 times, 3 for deadlines an hour ahead);
-/// `nextExpiry()` is O(levels). Timers live in one array of structs linked by `Int32` indices,
-/// with a free list, so nothing is allocated per timer once the pool has grown. Payloads are
-/// `BitwiseCopyable` (job ids, indices): no reference counting on the hot path, and freed pool
-/// entries hold no references.
+/// **Costs.** `schedule`, `cancel` and `reschedule` are O(1); a timer is moved at most once per
+/// level it passes on the way down (once for deadlines up to 4.7 hours ahead, twice up to 2.2
+/// years); `nextExpiry()` is O(levels). Timers live in one pool of structs linked by `Int32`
+/// indices, with a free list: nothing is allocated per timer once the pool has grown, and the
+/// fixed cost is 800 KiB of list heads and tails. Payloads are `BitwiseCopyable` (job ids,
+/// indices): no reference counting on the hot path, and freed entries hold no references.
+/// The wheel is `~Copyable` so that it can own its memory without copy-on-write checks.
 ///
 /// **Re-entrancy.** `advance(to:into:)` appends the expired timers to a buffer instead of
 /// calling back, so the caller can schedule and cancel freely while handling them (Swift's
 /// exclusive access would forbid touching the wheel from inside a callback). Timers scheduled
 /// then with deadlines at or before `now` fire at the next `advance`.
-public struct TimingWheel<Payload: BitwiseCopyable> {
+public struct TimingWheel<Payload: BitwiseCopyable>: ~Copyable {
     /// A timer that came due: its handle (now stale), its deadline and its payload.
     public struct Expired {
         public let handle: TimerHandle
@@ -77,32 +82,56 @@ public struct TimingWheel<Payload: BitwiseCopyable> {
         }
     }
 
-    @inlinable static var levels: Int { 7 }
-    @inlinable static var overflowBucket: Int32 { 448 }
-    @inlinable static var overdueBucket: Int32 { 449 }
-    @inlinable static var bucketCount: Int { 450 }
+    @inlinable static var levels: Int { 4 }
+    @inlinable static var slotBits: Int { 12 }
+    @inlinable static var slots: Int { 1 << slotBits }
+    /// Each slot above level 0 keeps 8 lists (chains), chosen by a hash of the deadline, so
+    /// that cascading can walk them side by side.
+    @inlinable static var chainBits: Int { 3 }
+    /// Buckets: 4096 level 0 slots; then for levels 1-3, 4096 slots of 8 chains each; then
+    /// the overflow list and the overdue list.
+    @inlinable static var overflowBucket: Int32 { Int32(slots + (levels - 1) << (slotBits + chainBits)) }
+    @inlinable static var overdueBucket: Int32 { overflowBucket + 1 }
+    @inlinable static var bucketCount: Int { Int(overdueBucket) + 1 }
 
-    @usableFromInline var nodes: [Node]
-    /// First and last pool index of each bucket's list, -1 when empty: 7 × 64 wheel slots,
-    /// then the overflow list, then the overdue list.
-    @usableFromInline var heads: [Int32]
-    @usableFromInline var tails: [Int32]
-    /// Bit s of `occupied[L]` is set when level L slot s is not empty.
-    @usableFromInline var occupied: [UInt64]
+    @usableFromInline var nodes: UnsafeMutablePointer<Node>
+    @usableFromInline var poolCapacity: Int
+    /// Pool entries ever used; entries below this are timers or on the free list.
+    @usableFromInline var poolUsed = 0
     @usableFromInline var freeHead: Int32 = -1
+    /// First and last pool index of each bucket's list, -1 when empty.
+    @usableFromInline let heads: UnsafeMutablePointer<Int32>
+    @usableFromInline let tails: UnsafeMutablePointer<Int32>
+    /// Bit s of word `L * 64 + w` is set when level L slot `w * 64 + s` is not empty.
+    @usableFromInline let occupied: UnsafeMutablePointer<UInt64>
+    /// Bit w of `summary[L]` is set when word `L * 64 + w` of `occupied` is not zero.
+    @usableFromInline let summary: UnsafeMutablePointer<UInt64>
     /// The first millisecond not yet processed: every deadline before it has fired or is
     /// in the overdue list.
     @usableFromInline var cursor: Int64
     @usableFromInline var pending = 0
 
     /// An empty wheel whose clock reads `now`; `capacity` pre-sizes the timer pool.
-    @inlinable public init(now: Int64, capacity: Int = 0) {
+    @inlinable public init(now: Int64, capacity: Int = 64) {
         cursor = min(now, Int64.max - 1) + 1
-        nodes = []
-        nodes.reserveCapacity(capacity)
-        heads = Array(repeating: -1, count: Self.bucketCount)
-        tails = Array(repeating: -1, count: Self.bucketCount)
-        occupied = Array(repeating: 0, count: Self.levels)
+        poolCapacity = max(capacity, 1)
+        nodes = .allocate(capacity: poolCapacity)
+        heads = .allocate(capacity: Self.bucketCount)
+        heads.initialize(repeating: -1, count: Self.bucketCount)
+        tails = .allocate(capacity: Self.bucketCount)
+        tails.initialize(repeating: -1, count: Self.bucketCount)
+        occupied = .allocate(capacity: Self.levels * 64)
+        occupied.initialize(repeating: 0, count: Self.levels * 64)
+        summary = .allocate(capacity: Self.levels)
+        summary.initialize(repeating: 0, count: Self.levels)
+    }
+
+    deinit {
+        nodes.deallocate()
+        heads.deallocate()
+        tails.deallocate()
+        occupied.deallocate()
+        summary.deallocate()
     }
 
     /// The number of armed timers.
@@ -111,10 +140,13 @@ public struct TimingWheel<Payload: BitwiseCopyable> {
     /// The wheel's clock: the latest time passed to `advance` (or `init`).
     @inlinable public var now: Int64 { cursor - 1 }
 
-    /// Bytes held by the pool and the bucket arrays (allocated capacity, not just used).
+    /// Bytes of one pool entry: the whole per-timer cost once the pool has grown.
+    public static var nodeSize: Int { MemoryLayout<Node>.stride }
+
+    /// Bytes held by the pool (its whole capacity) and the bucket and bitmap arrays.
     public var memoryFootprint: Int {
-        nodes.capacity * MemoryLayout<Node>.stride + (heads.capacity + tails.capacity) * MemoryLayout<Int32>.stride
-            + occupied.capacity * MemoryLayout<UInt64>.stride
+        poolCapacity * MemoryLayout<Node>.stride + 2 * Self.bucketCount * MemoryLayout<Int32>.stride
+            + Self.levels * 65 * MemoryLayout<UInt64>.stride
     }
 
     /// Arms a timer. A deadline at or before `now` is already due: it fires at the next
@@ -129,9 +161,10 @@ public struct TimingWheel<Payload: BitwiseCopyable> {
             nodes[Int(index)].deadline = capped
             nodes[Int(index)].payload = payload
         } else {
-            precondition(nodes.count < Int(Int32.max), "TimingWheel holds at most Int32.max timers")
-            index = Int32(truncatingIfNeeded: nodes.count)
-            nodes.append(Node(deadline: capped, payload: payload))
+            if poolUsed == poolCapacity { growPool() }
+            index = Int32(truncatingIfNeeded: poolUsed)
+            (nodes + poolUsed).initialize(to: Node(deadline: capped, payload: payload))
+            poolUsed += 1
         }
         place(index)
         pending += 1
@@ -143,10 +176,9 @@ public struct TimingWheel<Payload: BitwiseCopyable> {
     @inlinable @discardableResult
     public mutating func cancel(_ handle: TimerHandle) -> Payload? {
         guard isArmed(handle) else { return nil }
-        let payload = nodes[Int(handle.index)].payload
         unlink(handle.index)
         release(handle.index)
-        return payload
+        return nodes[Int(handle.index)].payload
     }
 
     /// Moves an armed timer to a new deadline, keeping its handle; false when the handle is
@@ -173,8 +205,7 @@ public struct TimingWheel<Payload: BitwiseCopyable> {
         let target = max(min(time, Int64.max - 1), cursor - 1)
         if heads[Int(Self.overdueBucket)] >= 0 { fireOverdue(into: &expired) }
         while true {
-            if let level = lowestOccupiedLevel() {
-                let slot = occupied[level].trailingZeroBitCount
+            if let (level, slot) = earliestSlot() {
                 let start = slotStart(level: level, slot: slot)
                 if level == 0 {
                     guard start <= target else { break }
@@ -185,11 +216,16 @@ public struct TimingWheel<Payload: BitwiseCopyable> {
                     // scheduled later for the same milliseconds queue behind its timers.
                     guard start <= target + 1 else { break }
                     cursor = start
-                    cascade(bucket: Int32(level * 64 + slot))
+                    cascade(level: level, slot: slot)
                 }
             } else if let start = overflowWindowStart(), start <= target + 1 {
                 cursor = start
-                cascade(bucket: Self.overflowBucket)
+                var index = detach(bucket: Self.overflowBucket)
+                while index >= 0 {
+                    let next = nodes[Int(index)].next
+                    place(index)
+                    index = next
+                }
             } else {
                 break
             }
@@ -202,30 +238,36 @@ public struct TimingWheel<Payload: BitwiseCopyable> {
     /// cascade), never later than the earliest deadline. nil when no timer is armed.
     @inlinable public func nextExpiry() -> Int64? {
         if heads[Int(Self.overdueBucket)] >= 0 { return cursor - 1 }
-        if let level = lowestOccupiedLevel() {
-            return slotStart(level: level, slot: occupied[level].trailingZeroBitCount)
-        }
+        if let (level, slot) = earliestSlot() { return slotStart(level: level, slot: slot) }
         return overflowWindowStart()
     }
 
     @inlinable func isArmed(_ handle: TimerHandle) -> Bool {
-        handle.index >= 0 && Int(handle.index) < nodes.count
+        handle.index >= 0 && Int(handle.index) < poolUsed
             && nodes[Int(handle.index)].generation == handle.generation && nodes[Int(handle.index)].bucket >= 0
     }
 
-    @inlinable func lowestOccupiedLevel() -> Int? {
-        for level in 0..<Self.levels where occupied[level] != 0 { return level }
+    // The helpers below are `@inline(__always)`: across modules the optimizer kept them as
+    // calls, which halved the speed of `advance` in bench-wheel.
+
+    /// The lowest occupied slot of the lowest occupied level: the earliest slot of all.
+    @inlinable @inline(__always) func earliestSlot() -> (level: Int, slot: Int)? {
+        for level in 0..<Self.levels where summary[level] != 0 {
+            let word = summary[level].trailingZeroBitCount
+            return (level, word << 6 | occupied[level << 6 | word].trailingZeroBitCount)
+        }
         return nil
     }
 
     /// The first millisecond of a slot in the cursor's window of that level.
-    @inlinable func slotStart(level: Int, slot: Int) -> Int64 {
-        let shift = Int64(6 * level)
-        return (cursor >> (shift + 6)) << (shift + 6) | Int64(slot) << shift
+    @inlinable @inline(__always) func slotStart(level: Int, slot: Int) -> Int64 {
+        let shift = Int64(Self.slotBits * level)
+        let window = shift + Int64(Self.slotBits)
+        return (cursor >> window) << window | Int64(slot) << shift
     }
 
-    /// Where the earliest overflow timer's 2^42 ms window starts, or nil without overflow.
-    /// Overflow only holds deadlines more than 139 years ahead, so the O(n) scan is rare.
+    /// Where the earliest overflow timer's 2^48 ms window starts, or nil without overflow.
+    /// Overflow only holds deadlines thousands of years ahead, so the O(n) scan is rare.
     @usableFromInline func overflowWindowStart() -> Int64? {
         var index = heads[Int(Self.overflowBucket)]
         guard index >= 0 else { return nil }
@@ -234,22 +276,36 @@ public struct TimingWheel<Payload: BitwiseCopyable> {
             earliest = min(earliest, nodes[Int(index)].deadline)
             index = nodes[Int(index)].next
         }
-        return (earliest >> 42) << 42
+        return (earliest >> 48) << 48
     }
 
     /// Puts a timer into the bucket its deadline belongs to, relative to the cursor.
-    @inlinable mutating func place(_ index: Int32) {
+    @inlinable @inline(__always) mutating func place(_ index: Int32) {
         let deadline = nodes[Int(index)].deadline
         guard deadline >= cursor else { return append(index, to: Self.overdueBucket) }
         let difference = UInt64(bitPattern: deadline ^ cursor)
-        let level = difference < 64 ? 0 : (63 - difference.leadingZeroBitCount) / 6
+        let level = difference < UInt64(Self.slots) ? 0 : (63 - difference.leadingZeroBitCount) / Self.slotBits
         guard level < Self.levels else { return append(index, to: Self.overflowBucket) }
-        let slot = Int(truncatingIfNeeded: deadline >> Int64(6 * level)) & 63
-        append(index, to: Int32(level * 64 + slot))
-        occupied[level] |= 1 << UInt64(slot)
+        let shift = Int64(Self.slotBits * level)
+        let slot = Int(truncatingIfNeeded: deadline >> shift) & (Self.slots - 1)
+        var bucket = slot
+        if level > 0 {
+            // A hash of the deadline: equal deadlines share a chain, and deadlines on round
+            // seconds or minutes still spread over all chains.
+            let chain = Int(truncatingIfNeeded: (UInt64(bitPattern: deadline) &* 0x9E37_79B9_7F4A_7C15) >> 61)
+            bucket = Self.firstChain(level: level, slot: slot) + chain
+        }
+        append(index, to: Int32(bucket))
+        occupied[level << 6 | slot >> 6] |= 1 << UInt64(slot & 63)
+        summary[level] |= 1 << UInt64(slot >> 6)
     }
 
-    @inlinable mutating func append(_ index: Int32, to bucket: Int32) {
+    /// The bucket of a level 1-3 slot's first chain.
+    @inlinable static func firstChain(level: Int, slot: Int) -> Int {
+        slots + (level - 1) << (slotBits + chainBits) + slot << chainBits
+    }
+
+    @inlinable @inline(__always) mutating func append(_ index: Int32, to bucket: Int32) {
         let tail = tails[Int(bucket)]
         nodes[Int(index)].bucket = bucket
         nodes[Int(index)].next = -1
@@ -263,13 +319,24 @@ public struct TimingWheel<Payload: BitwiseCopyable> {
         let bucket = Int(node.bucket)
         if node.prev >= 0 { nodes[Int(node.prev)].next = node.next } else { heads[bucket] = node.next }
         if node.next >= 0 { nodes[Int(node.next)].prev = node.prev } else { tails[bucket] = node.prev }
-        if heads[bucket] < 0, bucket < Self.levels * 64 {
-            occupied[bucket >> 6] &= ~(1 << UInt64(bucket & 63))
-        }
+        guard heads[bucket] < 0, bucket < Int(Self.overflowBucket) else { return }
+        if bucket < Self.slots { return markEmpty(level: 0, slot: bucket) }
+        let chains = 1 << Self.chainBits
+        let first = bucket & ~(chains - 1)
+        for chain in first..<first + chains where heads[chain] >= 0 { return }
+        let relative = bucket - Self.slots
+        markEmpty(level: 1 + relative >> (Self.slotBits + Self.chainBits), slot: relative >> Self.chainBits & (Self.slots - 1))
+    }
+
+    /// Clears a wheel slot's occupancy bits.
+    @inlinable @inline(__always) mutating func markEmpty(level: Int, slot: Int) {
+        let word = level << 6 | slot >> 6
+        occupied[word] &= ~(1 << UInt64(slot & 63))
+        if occupied[word] == 0 { summary[level] &= ~(1 << UInt64(slot >> 6)) }
     }
 
     /// Returns an entry to the free list; its new generation makes old handles stale.
-    @inlinable mutating func release(_ index: Int32) {
+    @inlinable @inline(__always) mutating func release(_ index: Int32) {
         nodes[Int(index)].bucket = -1
         nodes[Int(index)].generation &+= 1
         nodes[Int(index)].next = freeHead
@@ -277,19 +344,17 @@ public struct TimingWheel<Payload: BitwiseCopyable> {
         pending -= 1
     }
 
-    /// Empties a bucket and returns its first entry, for walking the detached list.
-    @inlinable mutating func detach(bucket: Int32) -> Int32 {
+    /// Empties a list and returns its first entry, for walking the detached list.
+    @inlinable @inline(__always) mutating func detach(bucket: Int32) -> Int32 {
         let head = heads[Int(bucket)]
         heads[Int(bucket)] = -1
         tails[Int(bucket)] = -1
-        if bucket < Int32(Self.levels * 64) {
-            occupied[Int(bucket >> 6)] &= ~(1 << UInt64(bucket & 63))
-        }
         return head
     }
 
     @inlinable mutating func fire(bucket: Int32, into expired: inout [Expired]) {
         var index = detach(bucket: bucket)
+        markEmpty(level: 0, slot: Int(bucket))
         while index >= 0 {
             let node = nodes[Int(index)]
             expired.append(Expired(
@@ -300,13 +365,44 @@ public struct TimingWheel<Payload: BitwiseCopyable> {
         }
     }
 
-    @inlinable mutating func cascade(bucket: Int32) {
-        var index = detach(bucket: bucket)
-        while index >= 0 {
-            let next = nodes[Int(index)].next
-            place(index)
-            index = next
+    /// Places a slot's timers again, relative to the cursor at the slot's start.
+    ///
+    /// Walking one list whose entries lie all over the pool is bound by memory latency: each
+    /// step waits for the load that names the next entry. So a slot's timers are kept in
+    /// 8 chains that are walked side by side: each round first loads the current entry of
+    /// every chain (independent loads, in flight together), then places them. Timers with
+    /// equal deadlines share a chain, so they keep their scheduling order.
+    @inlinable mutating func cascade(level: Int, slot: Int) {
+        let first = Self.firstChain(level: level, slot: slot)
+        var current = InlineArray<8, Int32>(repeating: -1)
+        var following = InlineArray<8, Int32>(repeating: -1)
+        for chain in 0..<8 {
+            current[chain] = detach(bucket: Int32(first + chain))
         }
+        markEmpty(level: level, slot: slot)
+        var walking = true
+        while walking {
+            walking = false
+            for chain in 0..<8 where current[chain] >= 0 {
+                following[chain] = nodes[Int(current[chain])].next
+            }
+            for chain in 0..<8 where current[chain] >= 0 {
+                place(current[chain])
+                current[chain] = following[chain]
+                walking = true
+            }
+        }
+    }
+
+    /// Doubles the pool; entries are plain bits, so moving them is a copy.
+    @usableFromInline mutating func growPool() {
+        precondition(poolCapacity < Int(Int32.max), "TimingWheel holds at most Int32.max timers")
+        let capacity = min(poolCapacity * 2, Int(Int32.max))
+        let grown = UnsafeMutablePointer<Node>.allocate(capacity: capacity)
+        grown.moveInitialize(from: nodes, count: poolUsed)
+        nodes.deallocate()
+        nodes = grown
+        poolCapacity = capacity
     }
 
     /// Fires the overdue list sorted by deadline; the list is in scheduling order, which breaks

@@ -75,11 +75,6 @@ public struct ZoneRules: Sendable, Equatable {
         transition(atOrBefore: instant)?.after ?? initialOffset
     }
 
-    /// The wall time at an instant.
-    func wallTime(at instant: Int64) -> Int64 {
-        instant + Int64(offset(at: instant))
-    }
-
     /// The last offset change at or before an instant.
     func transition(atOrBefore instant: Int64) -> Transition? {
         let listed = lastListedIndex(atOrBefore: instant).map(listedTransition)

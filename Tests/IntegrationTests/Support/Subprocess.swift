@@ -7,11 +7,12 @@ import Foundation
 struct Subprocess {
     let pid: pid_t
 
-    /// Starts `executable` with stdout and stderr going to `outputPath` (or /dev/null).
+    /// Starts `executable` with stdout going to `outputPath` (or /dev/null) and stderr to
+    /// `errorPath` (or the same place as stdout).
     /// `killWithParent` makes the child die with the test process (setpriv --pdeathsig), so a
     /// crashed or killed test run leaves no server behind.
     static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                      outputPath: String = "/dev/null", killWithParent: Bool = false) throws -> Subprocess {
+                      outputPath: String = "/dev/null", errorPath: String? = nil, killWithParent: Bool = false) throws -> Subprocess {
         let argv = killWithParent ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", executable] + arguments : [executable] + arguments
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var actions = posix_spawn_file_actions_t()
@@ -19,7 +20,11 @@ struct Subprocess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorPath {
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = env.map { strdup($0) } + [nil]
         defer {
@@ -32,15 +37,19 @@ struct Subprocess {
         return Subprocess(pid: pid)
     }
 
-    /// Runs to completion; returns the exit status and what it printed (stdout and stderr).
+    /// Runs to completion; returns the exit status and what it printed on stdout and stderr.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-        let outputPath = NSTemporaryDirectory() + "dsched-sub-\(UUID().uuidString)"
-        defer { unlink(outputPath) }
-        let child = try spawn(executable, arguments, environment: environment, outputPath: outputPath)
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        let base = NSTemporaryDirectory() + "dsched-sub-\(UUID().uuidString)"
+        defer {
+            unlink(base + ".out")
+            unlink(base + ".err")
+        }
+        let child = try spawn(executable, arguments, environment: environment, outputPath: base + ".out", errorPath: base + ".err")
         let status = child.wait()
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return (status ?? -1, output)
+        let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+        return (status ?? -1, stdout, stderr)
     }
 
     /// Waits for exit; the exit code, or 128 + signal, or nil on timeout.

@@ -26,14 +26,14 @@ final class TestDatabase {
 
 @discardableResult
 func psql(_ sql: String, database: String) throws -> String {
-    let (status, output) = try Subprocess.run("/usr/bin/psql", ["-v", "ON_ERROR_STOP=1", "-qtA", "-d", database, "-c", sql])
-    guard status == 0 else { throw TestFailure("psql failed: \(output)") }
+    let (status, output, errors) = try Subprocess.run("/usr/bin/psql", ["-v", "ON_ERROR_STOP=1", "-qtA", "-d", database, "-c", sql])
+    guard status == 0 else { throw TestFailure("psql failed: \(errors)") }
     return output.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// Runs scripts/services.sh with an argument (pg-stop, pg-start, ...).
 func services(_ command: String) throws {
     let script = ServerProcess.packageRoot.appendingPathComponent("scripts/services.sh").path
-    let (status, output) = try Subprocess.run("/bin/bash", [script, command])
-    guard status == 0 else { throw TestFailure("services.sh \(command) failed: \(output)") }
+    let (status, _, errors) = try Subprocess.run("/bin/bash", [script, command])
+    guard status == 0 else { throw TestFailure("services.sh \(command) failed: \(errors)") }
 }
