@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: all deps services stop build release run test check bench-http bench-wheel clean
+.PHONY: all deps services stop build release run test check bench-http bench-submit bench-wheel clean
 
 all: build
 
@@ -35,6 +35,9 @@ check: services
 
 bench-http: release
 	perf/bench-http.sh
+
+bench-submit: services release
+	perf/bench-submit.sh
 
 bench-wheel: deps
 	swift build -c release --product bench-wheel

@@ -73,11 +73,18 @@ public final class JobsAPI {
         store.create(drafts) { [self] outcome in
             switch outcome {
             case .success(let jobs):
-                let resources = jobs.map(resource)
+                let now = now()
+                var json = JSONWriter(capacity: 512 * jobs.count)
                 if isBatch {
-                    responder.respond(.json(.created, resources))
+                    json.beginArray()
+                    for job in jobs {
+                        JobJSON.write(job, nextRunAt: job.nextRun(after: now), into: &json)
+                    }
+                    json.endArray()
+                    responder.respond(.json(.created, json))
                 } else {
-                    responder.respond(.json(.created, resources[0], headers: HTTPHeaders([("Location", "/jobs/\(jobs[0].id)")])))
+                    JobJSON.write(jobs[0], nextRunAt: jobs[0].nextRun(after: now), into: &json)
+                    responder.respond(.json(.created, json, headers: HTTPHeaders([("Location", "/jobs/\(jobs[0].id)")])))
                 }
             case .failure(let error):
                 responder.respond(APIError.store(error).response)
@@ -94,7 +101,10 @@ public final class JobsAPI {
             switch outcome {
             case .success(let jobs):
                 let next = jobs.count == Int(limit) ? jobs.last?.id : nil
-                responder.respond(.json(.ok, JobPage(jobs: jobs.map(resource), nextAfter: next)))
+                let now = now()
+                var json = JSONWriter(capacity: 512 * jobs.count)
+                JobJSON.writePage(jobs.map { ($0, $0.nextRun(after: now)) }, nextAfter: next, into: &json)
+                responder.respond(.json(.ok, json))
             case .failure(let error):
                 responder.respond(APIError.store(error).response)
             }
@@ -105,7 +115,7 @@ public final class JobsAPI {
         let id = try jobID(request)
         store.fetch(id: id) { [self] outcome in
             switch outcome {
-            case .success(let job?): responder.respond(.json(.ok, resource(job)))
+            case .success(let job?): responder.respond(jobResponse(job))
             case .success(nil): responder.respond(Self.notFound(id).response)
             case .failure(let error): responder.respond(APIError.store(error).response)
             }
@@ -150,7 +160,7 @@ public final class JobsAPI {
                 store.update(job, to: draft) { [self] outcome in
                     switch outcome {
                     case .success(let updated?):
-                        responder.respond(.json(.ok, resource(updated)))
+                        responder.respond(jobResponse(updated))
                     case .success(nil) where attempts > 1:
                         modify(id: id, attempts: attempts - 1, responder: responder, change: change)
                     case .success(nil):
@@ -176,8 +186,10 @@ public final class JobsAPI {
 
     // MARK: - Helpers
 
-    private func resource(_ job: Job) -> JobResource {
-        JobResource(job: job, nextRunAt: job.nextRun(after: now()))
+    private func jobResponse(_ job: Job) -> HTTPResponse {
+        var json = JSONWriter(capacity: 512)
+        JobJSON.write(job, nextRunAt: job.nextRun(after: now()), into: &json)
+        return .json(.ok, json)
     }
 
     private static func notFound(_ id: Int64) -> APIError {
@@ -211,9 +223,9 @@ public final class JobsAPI {
             throw APIError(.badRequest, "invalid_json", "the body is empty; send a JSON object")
         }
         do {
-            return try JSONValue.parse(request.body)
+            return try JSONParser.parse(request.body)
         } catch {
-            throw APIError(.badRequest, "invalid_json", "the body is not valid JSON")
+            throw APIError(.badRequest, "invalid_json", "the body is not valid JSON: \(error.reason) at byte \(error.offset)")
         }
     }
 }

@@ -1,0 +1,66 @@
+// JobJSON: a job as the API shows it, written with JSONWriter. Keys are alphabetical; times
+// are RFC 3339 UTC; durations are milliseconds; `frequency` comes back as it was given (a
+// number of milliseconds stays a number).
+enum JobJSON {
+    static func write(_ job: Job, nextRunAt: Int64?, into json: inout JSONWriter) {
+        let draft = job.definition
+        json.beginObject()
+        json.key("concurrency")
+        json.string(draft.concurrency.rawValue)
+        json.key("created_at")
+        json.string(RFC3339.format(milliseconds: job.createdAt))
+        json.key("description")
+        json.string(draft.description)
+        json.key("done")
+        json.bool(job.done)
+        json.key("frequency")
+        if let milliseconds = Int64(draft.frequency) {
+            json.integer(milliseconds)
+        } else {
+            json.string(draft.frequency)
+        }
+        json.key("id")
+        json.integer(job.id)
+        json.key("misfire")
+        json.string(draft.misfire.rawValue)
+        json.key("name")
+        json.string(draft.name)
+        json.key("next_run_at")
+        json.string(nextRunAt.map { RFC3339.format(milliseconds: $0) })
+        json.key("paused")
+        json.bool(draft.paused)
+        json.key("repeat")
+        json.bool(draft.repeats)
+        json.key("retries")
+        json.integer(draft.retries)
+        json.key("retry_backoff")
+        json.integer(draft.retryBackoffMilliseconds)
+        json.key("script")
+        json.string(draft.script)
+        json.key("startdate")
+        json.string(RFC3339.format(milliseconds: draft.startdate))
+        json.key("timeout")
+        if let timeout = draft.timeoutMilliseconds { json.integer(timeout) } else { json.null() }
+        json.key("timezone")
+        json.string(draft.timezone)
+        json.key("updated_at")
+        json.string(RFC3339.format(milliseconds: job.updatedAt))
+        json.key("version")
+        json.integer(job.version)
+        json.endObject()
+    }
+
+    /// A page of `GET /jobs`: `next_after` is the cursor for the following page, null on the last.
+    static func writePage(_ jobs: [(Job, Int64?)], nextAfter: Int64?, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("jobs")
+        json.beginArray()
+        for (job, nextRun) in jobs {
+            write(job, nextRunAt: nextRun, into: &json)
+        }
+        json.endArray()
+        json.key("next_after")
+        if let nextAfter { json.integer(nextAfter) } else { json.null() }
+        json.endObject()
+    }
+}
