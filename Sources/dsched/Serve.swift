@@ -59,6 +59,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Seconds a request may wait for PostgreSQL before it gets 503 (env DSCHED_PG_QUEUE_TIMEOUT, default 5).")
     var pgQueueTimeout: Double?
 
+    @Option(name: .long, help: "Connections to PostgreSQL (env DSCHED_PG_CONNECTIONS, default 2).")
+    var pgConnections: Int?
+
     @Option(name: .long, help: "Queries that may wait for PostgreSQL; beyond, requests get 503 (env DSCHED_PG_MAX_QUEUED, default 10000).")
     var pgMaxQueued: Int?
 
@@ -114,6 +117,7 @@ struct Serve: ParsableCommand {
         config.apiToken = apiToken ?? settings.environment["DSCHED_API_TOKEN"]
         config.insecureNoAuth = insecureNoAuth || settings.environment["DSCHED_INSECURE_NO_AUTH"] == "1"
         config.postgres.queueTimeout = try settings.seconds(pgQueueTimeout, env: "DSCHED_PG_QUEUE_TIMEOUT", default: config.postgres.queueTimeout)
+        config.postgres.connections = try settings.int(pgConnections, env: "DSCHED_PG_CONNECTIONS", default: config.postgres.connections, range: 1...64)
         config.postgres.maxQueued = try settings.int(pgMaxQueued, env: "DSCHED_PG_MAX_QUEUED", default: config.postgres.maxQueued, range: 1...1_000_000)
         config.shutdownGrace = try settings.seconds(shutdownGrace, env: "DSCHED_SHUTDOWN_GRACE", default: config.shutdownGrace)
         return config

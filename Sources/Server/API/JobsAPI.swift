@@ -8,8 +8,6 @@
 //   POST   /jobs/{id}/pause, POST /jobs/{id}/resume
 //
 // Every handler answers exactly once, possibly after the store's completion.
-import Foundation
-
 public final class JobsAPI {
     private let store: JobStore
     private let authenticator: Authenticator
@@ -214,8 +212,8 @@ public final class JobsAPI {
     /// The body as JSON: 415 unless the Content-Type (when given) is JSON; 400 if it does not parse.
     private func jsonBody(_ request: HTTPRequest) throws(APIError) -> JSONValue {
         if let type = request.headers["Content-Type"] {
-            let mediaType = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            guard mediaType == "application/json" else {
+            let mediaType = type.split(separator: ";", maxSplits: 1).first?.trimmingASCIIWhitespace() ?? ""
+            guard mediaType.lowercased() == "application/json" else {
                 throw APIError(.unsupportedMediaType, "unsupported_media_type", "the body must be application/json, got \(type)")
             }
         }

@@ -46,6 +46,6 @@ public struct JobDraft: Equatable, Sendable {
     /// The tick sequence this definition describes. Valid drafts never throw here: the
     /// validator built them by the same calls.
     public func fireTimes() throws -> FireTimes {
-        try FireTimes(schedule: Schedule.parse(frequency), start: startdate, repeats: repeats, zone: ZoneRules.named(timezone))
+        try FireTimes(schedule: ScheduleCache.schedule(frequency), start: startdate, repeats: repeats, zone: ZoneRules.named(timezone))
     }
 }

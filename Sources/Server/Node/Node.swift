@@ -10,7 +10,7 @@ public final class Node {
     private let reactor: Reactor
     private let router = Router()
     private var server: HTTPServer!
-    private let postgres: PostgresConnection
+    private let postgres: PostgresPool
     private var signalWatchers: [SignalWatcher] = []
 
     public init(configuration: NodeConfiguration, logger: Logger) throws {
@@ -25,7 +25,8 @@ public final class Node {
             password: configuration.postgres.password, database: configuration.postgres.database)
         postgresConfiguration.maxQueued = configuration.postgres.maxQueued
         postgresConfiguration.queueTimeout = configuration.postgres.queueTimeout
-        postgres = PostgresConnection(reactor: reactor, configuration: postgresConfiguration, prelude: Migrations.script, logger: logger)
+        postgres = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: configuration.postgres.connections,
+                                prelude: Migrations.script, logger: logger)
         let store = PostgresJobStore(postgres: postgres)
         HealthAPI(store: store).register(on: router)
         JobsAPI(store: store, authenticator: Authenticator(token: configuration.apiToken), now: { [reactor] in reactor.nowMilliseconds })

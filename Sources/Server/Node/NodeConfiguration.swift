@@ -7,6 +7,8 @@ public struct NodeConfiguration: Sendable {
         public var user = "postgres"
         public var password = ""
         public var database = "dsched"
+        /// Connections to PostgreSQL (group-commit batches in flight at once).
+        public var connections = 2
         /// Queries waiting for a connection; beyond, requests get 503.
         public var maxQueued = 10_000
         /// Seconds a query may wait for a connection before its request gets 503.

@@ -8,10 +8,40 @@ public enum RFC3339 {
         let seconds = floorDiv(milliseconds, 1000)
         let millis = Int(milliseconds - seconds * 1000)
         let t = CivilTime(seconds: seconds)
-        var text = "\(padded(t.year, 4))-\(padded(t.month, 2))-\(padded(t.day, 2))"
-            + "T\(padded(t.hour, 2)):\(padded(t.minute, 2)):\(padded(t.second, 2))"
-        if millis != 0 { text += ".\(padded(millis, 3))" }
-        return text + "Z"
+        // Digits are written into a fixed buffer: this runs several times per API response.
+        let capacity = 30
+        return String(unsafeUninitializedCapacity: capacity) { buffer in
+            var index = 0
+            func put(_ value: Int, _ width: Int) {
+                var value = value
+                if value < 0 {
+                    buffer[index] = UInt8(ascii: "-")
+                    index += 1
+                    value = -value
+                }
+                var digits = 1
+                var rest = value / 10
+                while rest > 0 { digits += 1; rest /= 10 }
+                let count = max(width, digits)
+                for position in stride(from: count - 1, through: 0, by: -1) {
+                    buffer[index + position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                index += count
+            }
+            func put(_ character: Unicode.Scalar) {
+                buffer[index] = UInt8(ascii: character)
+                index += 1
+            }
+            put(Int(t.year), 4); put("-"); put(Int(t.month), 2); put("-"); put(Int(t.day), 2); put("T")
+            put(Int(t.hour), 2); put(":"); put(Int(t.minute), 2); put(":"); put(Int(t.second), 2)
+            if millis != 0 {
+                put(".")
+                put(millis, 3)
+            }
+            put("Z")
+            return index
+        }
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t`, `z` and a space for `T` are
@@ -66,10 +96,5 @@ public enum RFC3339 {
         guard index == b.count else { return nil }
         let wall = CivilTime(year: Int64(year), month: month, day: day, hour: hour, minute: minute, second: second)
         return (wall.seconds - Int64(offset)) * 1000 + Int64(millis)
-    }
-
-    private static func padded<T: BinaryInteger>(_ value: T, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }

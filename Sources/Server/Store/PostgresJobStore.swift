@@ -1,8 +1,10 @@
-// PostgresJobStore: JobStore on PostgresConnection, with group commit for submissions.
+// PostgresJobStore: JobStore on a PostgresPool, with group commit for submissions.
 //
-// Group commit: submissions that arrive while an insert is in flight wait in `pendingCreates`;
-// when it completes, all of them (up to `maxRowsPerInsert` rows) go out as one multi-row
-// INSERT … RETURNING — one round trip and one commit for many requests. Each request is told
+// Group commit: submissions that arrive while every connection has an insert in flight wait
+// in `pendingCreates`; when one completes, all of them (up to `maxRowsPerInsert` rows) go out
+// as one multi-row INSERT … RETURNING — one round trip and one commit for many requests. At
+// most one insert per pool connection is in flight, so the loop assembles the next batch
+// while PostgreSQL commits the last. Each request is told
 // only after the commit that holds its rows. A request's rows are never split across
 // statements (an array submission is all or nothing). Should a combined statement fail on
 // the server, each request's rows are retried alone so that one bad request cannot sink the
@@ -10,14 +12,14 @@
 import Foundation
 
 public final class PostgresJobStore: JobStore {
-    private let postgres: PostgresConnection
+    private let postgres: PostgresPool
     private var pendingCreates: [(drafts: [JobDraft], completion: (Result<[Job], StoreError>) -> Void)] = []
-    private var insertInFlight = false
+    private var insertsInFlight = 0
 
-    /// Bounds the statement's parameters (13 per row) well under PostgreSQL's 65,535.
+    /// Bounds one statement's rows (and so the size of its array parameters).
     static let maxRowsPerInsert = 1000
 
-    public init(postgres: PostgresConnection) {
+    public init(postgres: PostgresPool) {
         self.postgres = postgres
     }
 
@@ -28,7 +30,7 @@ public final class PostgresJobStore: JobStore {
 
     public func create(_ drafts: [JobDraft], completion: @escaping (Result<[Job], StoreError>) -> Void) {
         pendingCreates.append((drafts, completion))
-        if !insertInFlight {
+        if insertsInFlight < postgres.size {
             flushCreates()
         }
     }
@@ -43,7 +45,7 @@ public final class PostgresJobStore: JobStore {
         }
         let batch = Array(pendingCreates.prefix(take))
         pendingCreates.removeFirst(take)
-        insertInFlight = true
+        insertsInFlight += 1
         insert(batch.flatMap(\.drafts)) { [self] outcome in
             switch outcome {
             case .success(let jobs):
@@ -75,24 +77,25 @@ public final class PostgresJobStore: JobStore {
     }
 
     private func finishedInsert() {
-        insertInFlight = false
+        insertsInFlight -= 1
         flushCreates()
     }
 
+    /// One statement text whatever the batch size: each column travels as one array
+    /// parameter, so PostgreSQL parses a 13-parameter statement instead of one with 13 per row.
+    static let insertSQL = "INSERT INTO job (name, description, frequency, startdate, script, repeat, timezone, timeout_ms, "
+        + "retries, retry_backoff_ms, concurrency, misfire, paused) SELECT * FROM unnest($1::text[], $2::text[], "
+        + "$3::text[], $4::timestamptz[], $5::text[], $6::boolean[], $7::text[], $8::bigint[], $9::integer[], "
+        + "$10::bigint[], $11::text[], $12::text[], $13::boolean[]) RETURNING " + columns
+
     private func insert(_ drafts: [JobDraft], completion: @escaping (Result<[Job], PostgresError>) -> Void) {
-        var sql = "INSERT INTO job (name, description, frequency, startdate, script, repeat, timezone, timeout_ms, "
-            + "retries, retry_backoff_ms, concurrency, misfire, paused) VALUES "
-        var parameters: [String?] = []
-        parameters.reserveCapacity(drafts.count * 13)
-        for (index, draft) in drafts.enumerated() {
-            let base = index * 13
-            sql += index == 0 ? "(" : ", ("
-            sql += (1...13).map { "$\(base + $0)" }.joined(separator: ", ")
-            sql += ")"
-            parameters += Self.parameters(of: draft)
+        var columns = [PostgresArrayLiteral](repeating: PostgresArrayLiteral(), count: 13)
+        for draft in drafts {
+            for (index, value) in Self.parameters(of: draft).enumerated() {
+                columns[index].append(value)
+            }
         }
-        sql += " RETURNING " + Self.columns
-        postgres.send(PostgresQuery(sql, parameters) { outcome in
+        postgres.send(PostgresQuery(Self.insertSQL, columns.map { $0.text }) { outcome in
             completion(outcome.flatMap { result in
                 do {
                     return .success(try result.rows.map(Self.job))

@@ -56,6 +56,7 @@ enum Migrations {
     static var script: String {
         var script = """
             BEGIN;
+            SET LOCAL client_min_messages = warning;
             SELECT pg_advisory_xact_lock(\(lockKey));
             CREATE TABLE IF NOT EXISTS dsched_migration (
                 version integer PRIMARY KEY,

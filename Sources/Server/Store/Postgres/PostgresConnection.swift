@@ -84,6 +84,9 @@ public final class PostgresConnection {
     /// Whether queries are being sent (connected, schema ready).
     public var isReady: Bool { state == .ready }
 
+    /// Queries queued or in flight.
+    public var load: Int { queue.count + (inFlight == nil ? 0 : 1) }
+
     /// Why the connection is not ready, for logs and /readyz.
     public var unavailableReason: String { lastError }
 
