@@ -2,7 +2,8 @@
 //
 // Group commit: submissions that arrive while every connection has an insert in flight wait
 // in `pendingCreates`; when one completes, all of them (up to `maxRowsPerInsert` rows) go out
-// as one multi-row INSERT … RETURNING — one round trip and one commit for many requests. At
+// as one prepared INSERT … SELECT FROM unnest(…) — one round trip and one commit for many
+// requests. At
 // most one insert per pool connection is in flight, so the loop assembles the next batch
 // while PostgreSQL commits the last. Each request is told
 // only after the commit that holds its rows. A request's rows are never split across
@@ -86,7 +87,8 @@ public final class PostgresJobStore: JobStore {
     static let insertSQL = "INSERT INTO job (name, description, frequency, startdate, script, repeat, timezone, timeout_ms, "
         + "retries, retry_backoff_ms, concurrency, misfire, paused) SELECT * FROM unnest($1::text[], $2::text[], "
         + "$3::text[], $4::timestamptz[], $5::text[], $6::boolean[], $7::text[], $8::bigint[], $9::integer[], "
-        + "$10::bigint[], $11::text[], $12::text[], $13::boolean[]) RETURNING " + columns
+        + "$10::bigint[], $11::text[], $12::text[], $13::boolean[]) "
+        + "RETURNING id, (extract(epoch FROM created_at) * 1000)::bigint"
 
     private func insert(_ drafts: [JobDraft], completion: @escaping (Result<[Job], PostgresError>) -> Void) {
         var columns = [PostgresArrayLiteral](repeating: PostgresArrayLiteral(), count: 13)
@@ -95,13 +97,22 @@ public final class PostgresJobStore: JobStore {
                 columns[index].append(value)
             }
         }
-        postgres.send(PostgresQuery(Self.insertSQL, columns.map { $0.text }) { outcome in
+        // Only the id and the commit time come back: the rest of each row is the draft itself
+        // (a new row has version 1, is not done, and was updated when it was created).
+        postgres.send(PostgresQuery(prepared: "dsched_insert_jobs", Self.insertSQL, columns.map { $0.text }) { outcome in
             completion(outcome.flatMap { result in
-                do {
-                    return .success(try result.rows.map(Self.job))
-                } catch {
-                    return .failure(.server(sqlState: "XX000", message: "\(error)"))
+                guard result.rows.count == drafts.count else {
+                    return .failure(.server(sqlState: "XX000", message: "insert returned \(result.rows.count) rows for \(drafts.count)"))
                 }
+                var jobs: [Job] = []
+                jobs.reserveCapacity(drafts.count)
+                for (draft, row) in zip(drafts, result.rows) {
+                    guard row.count == 2, let id = row[0].flatMap({ Int64($0) }), let created = row[1].flatMap({ Int64($0) }) else {
+                        return .failure(.server(sqlState: "XX000", message: "insert returned a malformed row"))
+                    }
+                    jobs.append(Job(id: id, definition: draft, done: false, createdAt: created, updatedAt: created, version: 1))
+                }
+                return .success(jobs)
             })
         })
     }

@@ -3,7 +3,8 @@
 // States: disconnected → connecting (PQconnectStartParams, then PQconnectPoll as the socket
 // asks; the socket may change between polls, so it is re-read each time) → preparing (the
 // prelude script, e.g. migrations, runs first on every new connection) → ready. Queries are
-// queued and sent one at a time (PQsendQueryParams, then PQflush until 0, waiting for
+// queued and sent one at a time (PQsendQueryParams, or PQsendPrepare once per connection and
+// then PQsendQueryPrepared for named statements; then PQflush until 0, waiting for
 // writability); results arrive on readability (PQconsumeInput, then PQgetResult while not
 // PQisBusy, until NULL). Callers batch work into few queries (group commit), so one
 // connection carries many requests per round trip.
@@ -60,6 +61,8 @@ public final class PostgresConnection {
     private var lastError = "not connected yet"
 
     private var queue = Deque<PostgresQuery>()
+    /// Statements prepared in this connection's session (cleared when it is lost).
+    private var preparedStatements: Set<String> = []
     private var inFlight: PostgresQuery?
     private var result = PostgresResult()
     private var failure: PostgresError?
@@ -214,8 +217,36 @@ public final class PostgresConnection {
     // MARK: - Queries
 
     private func pump() {
-        guard state == .ready, inFlight == nil, let next = queue.popFirst() else { return }
+        guard state == .ready, inFlight == nil, let next = queue.first else { return }
+        if let name = next.statementName, !preparedStatements.contains(name) {
+            prepare(name, for: next)
+            return
+        }
+        queue.removeFirst()
         dispatch(next)
+    }
+
+    /// Prepares the statement the queue's first query needs; that query stays queued and goes
+    /// out once the statement exists (after a reconnect it is prepared again).
+    private func prepare(_ name: String, for query: PostgresQuery) {
+        guard let connection else { return }
+        inFlight = PostgresQuery(query.sql) { [unowned self] outcome in
+            switch outcome {
+            case .success:
+                preparedStatements.insert(name)
+            case .failure(.server(let state, let message)):
+                queue.popFirst()?.completion(.failure(.server(sqlState: state, message: message)))
+            case .failure:
+                break  // the connection is gone; the query waits for the next one
+            }
+        }
+        result = PostgresResult()
+        failure = nil
+        guard PQsendPrepare(connection, name, query.sql, Int32(query.parameters.count), nil) == 1 else {
+            lost(String(cString: PQerrorMessage(connection)))
+            return
+        }
+        flush()
     }
 
     private func dispatch(_ query: PostgresQuery) {
@@ -226,6 +257,14 @@ public final class PostgresConnection {
         let sent: Int32
         if query.isScript {
             sent = PQsendQuery(connection, query.sql)
+        } else if let name = query.statementName {
+            let values = query.parameters.map { $0.map { strdup($0) } ?? nil }
+            defer { values.forEach { free($0) } }
+            sent = values.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { pointers in
+                    PQsendQueryPrepared(connection, name, Int32(values.count), pointers.baseAddress, nil, nil, 0)
+                }
+            }
         } else {
             let values = query.parameters.map { $0.map { strdup($0) } ?? nil }
             defer { values.forEach { free($0) } }
@@ -316,6 +355,7 @@ public final class PostgresConnection {
         }
         watcher = nil
         connectDeadline.stop()
+        preparedStatements = []
         if let connection {
             PQfinish(connection)
             self.connection = nil

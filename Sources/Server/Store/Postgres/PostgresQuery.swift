@@ -6,6 +6,8 @@ public struct PostgresQuery {
     let parameters: [String?]
     /// Sent with the simple protocol (several statements, no parameters), as for migrations.
     let isScript: Bool
+    /// Prepared once per connection under this name, then executed by name (no parse or plan).
+    let statementName: String?
     let completion: Completion
     var enqueuedAt = 0.0
 
@@ -14,6 +16,16 @@ public struct PostgresQuery {
         self.sql = sql
         self.parameters = parameters
         self.isScript = false
+        self.statementName = nil
+        self.completion = completion
+    }
+
+    /// A parameterised statement prepared on each connection the first time it is sent.
+    public init(prepared name: String, _ sql: String, _ parameters: [String?], completion: @escaping Completion) {
+        self.sql = sql
+        self.parameters = parameters
+        self.isScript = false
+        self.statementName = name
         self.completion = completion
     }
 
@@ -22,6 +34,7 @@ public struct PostgresQuery {
         self.sql = script
         self.parameters = []
         self.isScript = true
+        self.statementName = nil
         self.completion = completion
     }
 }
