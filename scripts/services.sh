@@ -43,9 +43,11 @@ pg_start() {
 }
 
 pg_stop() {
-    if [ -s "$pgdata/PG_VERSION" ] && pg_running; then
-        "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null
-    fi
+    pg_running || return 0
+    # Stop the server on our port whichever checkout started it: ask it for its data directory.
+    local running
+    running=$(psql -qtA -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -c "SHOW data_directory")
+    "${as_pg[@]}" "$pgbin/pg_ctl" -D "$running" -m fast -w stop >/dev/null
 }
 
 redis_running() { redis-cli -h "$REDISHOST" -p "$REDISPORT" ping >/dev/null 2>&1; }
