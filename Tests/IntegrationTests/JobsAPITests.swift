@@ -101,6 +101,10 @@ final class JobsAPITests: XCTestCase {
             (#"{"name":"x",\#(valid),"misfire":"never"}"#, 400, "invalid_value", "misfire", "not one of run_once, skip, run_all"),
             (#"{"name":"x",\#(valid),"repeat":"yes"}"#, 400, "wrong_type", "repeat", "must be a boolean, got a string"),
             (#"{"name":"x","frequency":"5m","script":""}"#, 400, "invalid_value", "script", "must be 1-65536 bytes, got 0"),
+            (#"{"name":"\#(String(repeating: "e\u{301}", count: 101))",\#(valid)}"#, 400, "invalid_value", "name", "got 202"),
+            (#"{"name":"a\u0000b",\#(valid)}"#, 400, "invalid_value", "name", "must not contain the NUL character"),
+            (#"{"name":"x","frequency":"\#(String(repeating: " ", count: 300))5m","script":"true"}"#, 400, "invalid_value", "frequency", "must be at most 256 bytes"),
+            (#"{"name":"x",\#(valid),"startdate":"0000-06-01T00:00:00Z"}"#, 400, "invalid_value", "startdate", "outside years 0001-9999"),
             (#"{"name":"x","frequency":"5m","script":"\#(String(repeating: "s", count: 65537))"}"#, 400, "invalid_value", "script", "got 65537"),
         ]
         for (body, status, code, field, fragment) in cases {

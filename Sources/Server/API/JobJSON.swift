@@ -4,11 +4,12 @@
 enum JobJSON {
     static func write(_ job: Job, nextRunAt: Int64?, into json: inout JSONWriter) {
         let draft = job.definition
+        let createdAt = RFC3339.format(milliseconds: job.createdAt)
         json.beginObject()
         json.key("concurrency")
         json.string(draft.concurrency.rawValue)
         json.key("created_at")
-        json.string(RFC3339.format(milliseconds: job.createdAt))
+        json.string(createdAt)
         json.key("description")
         json.string(draft.description)
         json.key("done")
@@ -44,7 +45,7 @@ enum JobJSON {
         json.key("timezone")
         json.string(draft.timezone)
         json.key("updated_at")
-        json.string(RFC3339.format(milliseconds: job.updatedAt))
+        json.string(job.updatedAt == job.createdAt ? createdAt : RFC3339.format(milliseconds: job.updatedAt))
         json.key("version")
         json.integer(job.version)
         json.endObject()

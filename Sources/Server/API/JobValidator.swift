@@ -12,6 +12,9 @@ struct JobValidator {
     static let maxDescriptionCharacters = 10_000
     static let maxScriptBytes = 64 * 1024
     static let maxRetries = 100
+    static let maxFrequencyBytes = 256
+    /// Start dates PostgreSQL and RFC 3339 both represent: years 1 to 9999.
+    static let startdateRange: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
 
     static let writableFields: Set<String> = ["name", "description", "frequency", "startdate", "script", "repeat",
                                               "timezone", "timeout", "retries", "retry_backoff", "concurrency", "misfire", "paused"]
@@ -58,15 +61,17 @@ struct JobValidator {
             }
             switch key {
             case "name":
+                // Characters as PostgreSQL counts them (code points), so the column's CHECK agrees.
                 let name = try string(value, field)
-                guard (1...Self.maxNameCharacters).contains(name.count) else {
-                    throw APIError.invalid(field, "invalid_value", "must be 1-\(Self.maxNameCharacters) characters, got \(name.count)")
+                let length = name.unicodeScalars.count
+                guard (1...Self.maxNameCharacters).contains(length) else {
+                    throw APIError.invalid(field, "invalid_value", "must be 1-\(Self.maxNameCharacters) characters, got \(length)")
                 }
                 draft.name = name
             case "description":
                 let description = value == .null ? "" : try string(value, field)
-                guard description.count <= Self.maxDescriptionCharacters else {
-                    throw APIError.invalid(field, "invalid_value", "must be at most \(Self.maxDescriptionCharacters) characters, got \(description.count)")
+                guard description.unicodeScalars.count <= Self.maxDescriptionCharacters else {
+                    throw APIError.invalid(field, "invalid_value", "must be at most \(Self.maxDescriptionCharacters) characters, got \(description.unicodeScalars.count)")
                 }
                 draft.description = description
             case "frequency":
@@ -75,6 +80,9 @@ struct JobValidator {
                     guard milliseconds >= 0 else { throw APIError.invalid(field, "invalid_value", "must not be negative, got \(milliseconds)") }
                     draft.frequency = String(milliseconds)
                 case .string(let text):
+                    guard text.utf8.count <= Self.maxFrequencyBytes else {
+                        throw APIError.invalid(field, "invalid_value", "must be at most \(Self.maxFrequencyBytes) bytes, got \(text.utf8.count)")
+                    }
                     draft.frequency = text
                 default:
                     throw APIError.invalid(field, "wrong_type", "must be a string (duration or cron) or an integer of milliseconds, got \(value.typeName)")
@@ -84,11 +92,13 @@ struct JobValidator {
                     draft.startdate = now
                 } else {
                     let text = try string(value, field)
-                    do {
-                        draft.startdate = try RFC3339.parse(text)
-                    } catch {
+                    guard let instant = try? RFC3339.parse(text) else {
                         throw APIError.invalid(field, "invalid_value", "\"\(text)\" is not an RFC 3339 timestamp (e.g. 2026-03-29T01:00:00Z)")
                     }
+                    guard Self.startdateRange.contains(instant) else {
+                        throw APIError.invalid(field, "invalid_value", "\"\(text)\" is outside years 0001-9999")
+                    }
+                    draft.startdate = instant
                 }
             case "script":
                 let script = try string(value, field)
@@ -153,8 +163,10 @@ struct JobValidator {
         }
     }
 
+    /// A string field; NUL is refused (PostgreSQL text cannot hold it).
     private func string(_ value: JSONValue, _ field: String) throws(APIError) -> String {
         guard case .string(let text) = value else { throw APIError.invalid(field, "wrong_type", "must be a string, got \(value.typeName)") }
+        guard !text.utf8.contains(0) else { throw APIError.invalid(field, "invalid_value", "must not contain the NUL character") }
         return text
     }
 

@@ -189,7 +189,8 @@ final class HTTPConnection: ResponseSink {
         guard !closed, index >= 0, index < slots.count else { return }
         assert(slots[index].bytes == nil, "a request was answered twice")
         if index == 0 {
-            serialize(response, for: slots.removeFirst(), into: &outbound)
+            let slot = slots.removeFirst()
+            serialize(response, for: slot, isLast: slots.isEmpty, into: &outbound)
             firstSequence += 1
             while let ready = slots.first?.bytes {
                 outbound.append(contentsOf: ready)
@@ -198,7 +199,7 @@ final class HTTPConnection: ResponseSink {
             }
         } else {
             var bytes: [UInt8] = []
-            serialize(response, for: slots[index], into: &bytes)
+            serialize(response, for: slots[index], isLast: index == slots.count - 1, into: &bytes)
             slots[index].bytes = bytes
         }
         if !inReadHandler {
@@ -207,8 +208,10 @@ final class HTTPConnection: ResponseSink {
         }
     }
 
-    private func serialize(_ response: HTTPResponse, for slot: Slot, into buffer: inout [UInt8]) {
-        let keepAlive = slot.keepAlive && !server.isShuttingDown
+    /// `isLast`: no later request is waiting for an answer; during shutdown that answer is the
+    /// one that says `Connection: close` (earlier ones cannot: their successors still come).
+    private func serialize(_ response: HTTPResponse, for slot: Slot, isLast: Bool, into buffer: inout [UInt8]) {
+        let keepAlive = slot.keepAlive && !(server.isShuttingDown && isLast)
         if !keepAlive {
             noMoreRequests = true
         }
@@ -245,6 +248,8 @@ final class HTTPConnection: ResponseSink {
                 return
             }
         }
+        // Idle time counts from the last answer too, not only from the last request.
+        lastActivity = server.reactor.now
         // Keep a small buffer's capacity for the next answer; give a large one back.
         outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
         outboundSent = 0
@@ -288,6 +293,7 @@ final class HTTPConnection: ResponseSink {
 
     private var phase: ConnectionDeadline.Phase {
         if let since = writeBlockedSince { return .writeBlocked(since: since) }
+        if noMoreRequests { return slots.isEmpty ? .idle(since: lastActivity) : .awaitingHandler }
         if let started = parser.messageStartedAt {
             if let headDone = parser.headCompletedAt { return .readingBody(since: headDone) }
             return .readingHead(since: started)
@@ -325,15 +331,18 @@ final class HTTPConnection: ResponseSink {
         }
     }
 
-    /// Answers 408 to the request being read (after any answers still owed) and closes.
+    /// Answers 408 to the request being read and closes; with answers still owed for earlier
+    /// requests, it stops reading, writes those, then closes (the slow request is dropped).
     private func parserAbandoned() {
         noMoreRequests = true
         if slots.isEmpty {
             serialize(.error(.requestTimeout, code: "request_timeout", message: "the request was not received in time"),
-                      for: Slot(bytes: nil, headOnly: false, keepAlive: false, http10: false), into: &outbound)
+                      for: Slot(bytes: nil, headOnly: false, keepAlive: false, http10: false), isLast: true, into: &outbound)
+            flush()
+            close()
+        } else {
+            settle()  // closes once the answers still owed are written
         }
-        flush()
-        close()
     }
 
     func close() {

@@ -101,14 +101,16 @@ public final class PostgresJobStore: JobStore {
         // (a new row has version 1, is not done, and was updated when it was created).
         postgres.send(PostgresQuery(prepared: "dsched_insert_jobs", Self.insertSQL, columns.map { $0.text }) { outcome in
             completion(outcome.flatMap { result in
+                // Committed, but not as expected: not a server refusal (which would be retried
+                // request by request and could insert twice).
                 guard result.rows.count == drafts.count else {
-                    return .failure(.server(sqlState: "XX000", message: "insert returned \(result.rows.count) rows for \(drafts.count)"))
+                    return .failure(.connectionLost("insert returned \(result.rows.count) rows for \(drafts.count)"))
                 }
                 var jobs: [Job] = []
                 jobs.reserveCapacity(drafts.count)
                 for (draft, row) in zip(drafts, result.rows) {
                     guard row.count == 2, let id = row[0].flatMap({ Int64($0) }), let created = row[1].flatMap({ Int64($0) }) else {
-                        return .failure(.server(sqlState: "XX000", message: "insert returned a malformed row"))
+                        return .failure(.connectionLost("insert returned a malformed row"))
                     }
                     jobs.append(Job(id: id, definition: draft, done: false, createdAt: created, updatedAt: created, version: 1))
                 }

@@ -28,6 +28,9 @@ public final class PostgresConnection {
         public var maxQueued = 10_000
         public var queueTimeout = 5.0
         public var connectTimeout = 5.0
+        /// Longest a statement may run on the server before it is cancelled (ms); bounds how
+        /// long a lock or a stalled server can hold a request.
+        public var statementTimeoutMilliseconds = 30_000
 
         public init(host: String, port: Int, user: String, password: String, database: String) {
             self.host = host
@@ -75,7 +78,7 @@ public final class PostgresConnection {
         retryTimer = TimerWatcher(reactor: reactor) { [unowned self] in connect() }
         expiryTimer = TimerWatcher(reactor: reactor) { [unowned self] in expireQueued() }
         connectDeadline = TimerWatcher(reactor: reactor) { [unowned self] in
-            if state == .connecting || state == .preparing { lost("connection attempt timed out") }
+            if state == .connecting { lost("connection attempt timed out") }
         }
     }
 
@@ -108,7 +111,8 @@ public final class PostgresConnection {
         queue.append(query)
         if state == .ready {
             pump()
-        } else if !expiryTimer.isActive {
+        }
+        if !queue.isEmpty && !expiryTimer.isActive {
             expiryTimer.start(after: 0.25, every: 0.25)
         }
     }
@@ -121,6 +125,9 @@ public final class PostgresConnection {
             ("host", configuration.host), ("port", String(configuration.port)), ("user", configuration.user),
             ("password", configuration.password), ("dbname", configuration.database),
             ("application_name", "dsched"), ("connect_timeout", String(Int(configuration.connectTimeout.rounded(.up)))),
+            ("options", "-c statement_timeout=\(configuration.statementTimeoutMilliseconds)"),
+            // A silently dead peer (a network black hole) is noticed in seconds, not hours.
+            ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"),
         ]
         let keys = pairs.map { strdup($0.0) } + [nil]
         let values = pairs.map { strdup($0.1) } + [nil]
@@ -151,6 +158,10 @@ public final class PostgresConnection {
 
     private func poll() {
         guard let connection else { return }
+        // libpq may close its socket and open another between polls (several hosts or
+        // addresses); the new one often reuses the fd number, which epoll must be told of
+        // anew, so each poll gets a fresh watcher.
+        watcher = nil
         switch PQconnectPoll(connection) {
         case PGRES_POLLING_READING:
             watch(.read)
@@ -158,15 +169,18 @@ public final class PostgresConnection {
             watch(.write)
         case PGRES_POLLING_OK:
             PQsetnonblocking(connection, 1)
+            connectDeadline.stop()
             if let prelude {
                 state = .preparing
                 dispatch(PostgresQuery(script: prelude) { [unowned self] outcome in
                     switch outcome {
                     case .success:
                         becomeReady()
-                    case .failure(let error):
-                        logger.error("postgres: start-up script failed", metadata: ["error": "\(error)"])
-                        lost("start-up script failed: \(error)")
+                    case .failure(.server(let state, let message)):
+                        logger.error("postgres: start-up script failed", metadata: ["sqlstate": "\(state)", "error": "\(message)"])
+                        lost("start-up script failed: \(message)")
+                    case .failure:
+                        break  // lost() already dropped the connection and scheduled a retry
                     }
                 })
             } else {
@@ -178,11 +192,9 @@ public final class PostgresConnection {
     }
 
     private func becomeReady() {
-        connectDeadline.stop()
         state = .ready
         backoff = 0.1
         lastError = ""
-        expiryTimer.stop()
         logger.info("postgres: connected", metadata: ["host": "\(configuration.host)", "port": "\(configuration.port)"])
         pump()
     }
@@ -385,7 +397,7 @@ public final class PostgresConnection {
             queue.removeFirst()
             first.completion(.failure(.unavailable(lastError.isEmpty ? "waited too long for a connection" : lastError)))
         }
-        if queue.isEmpty || state == .ready {
+        if queue.isEmpty {
             expiryTimer.stop()
         }
     }
