@@ -24,11 +24,14 @@ let package = Package(
                 .linkedLibrary("http_parser"),
             ]
         ),
-        // The node master: reactor wrappers, HTTP server, API, store, scheduling, cluster, supervisor.
+        // The reactor: small Swift owners of libev watchers, shared by the master and the workers.
+        .target(name: "EventLoop", dependencies: ["CEventLoop"]),
+        // The node master: HTTP server, API, store, scheduling, cluster, supervisor.
         .target(
             name: "Server",
             dependencies: [
                 "CEventLoop",
+                "EventLoop",
                 "Worker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Collections", package: "swift-collections"),
@@ -38,6 +41,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
+                "EventLoop",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -57,8 +61,8 @@ let package = Package(
             dependencies: ["Server", .product(name: "Collections", package: "swift-collections")],
             path: "perf/WheelBench"
         ),
-        .testTarget(name: "ServerTests", dependencies: ["Server"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "EventLoop"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "EventLoop"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Server"]),
     ],
     swiftLanguageModes: [.v5]

@@ -11,6 +11,7 @@
 // closed by the write timeout. Its memory is thus bounded whatever it sends.
 //
 // One TimerWatcher enforces whichever timeout applies (ConnectionDeadline).
+import EventLoop
 import Collections
 import Glibc
 

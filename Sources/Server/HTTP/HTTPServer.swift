@@ -5,6 +5,7 @@
 // the process runs out of descriptors (EMFILE), a reserved descriptor is freed to accept and
 // close the pending client, so the listener does not spin on a connection it cannot take;
 // without a reserve, accepting pauses for 100 ms.
+import EventLoop
 import CEventLoop
 import Glibc
 import Logging

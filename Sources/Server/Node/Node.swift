@@ -1,6 +1,7 @@
 // Node: one `dsched serve` process — builds the reactor and the parts on it (PostgreSQL
 // connection and job store, API, HTTP server), runs until SIGTERM/SIGINT, then stops
 // accepting, lets in-flight requests finish (bounded) and returns.
+import EventLoop
 import Glibc
 import Logging
 

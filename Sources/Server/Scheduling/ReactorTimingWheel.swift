@@ -6,6 +6,8 @@
 // and each expired timer is handed to `onExpired`, which may schedule and cancel freely.
 // A timer never fires early: if libev wakes a hair before a deadline (the clock is read in
 // whole milliseconds), the wheel hands back nothing and the timer is re-armed.
+import EventLoop
+
 public final class ReactorTimingWheel<Payload: BitwiseCopyable> {
     public typealias Expired = TimingWheel<Payload>.Expired
 

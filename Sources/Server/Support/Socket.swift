@@ -1,6 +1,7 @@
 // Socket: the few socket operations the node needs, on raw fds.
 //
 // Listening sockets are nonblocking and close-on-exec (workers must not inherit them).
+import EventLoop
 import Glibc
 
 public enum Socket {

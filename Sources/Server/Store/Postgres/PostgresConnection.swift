@@ -13,6 +13,7 @@
 // reconnects with exponential back-off (100 ms doubling to 5 s). Queued queries wait, up to
 // `maxQueued` of them and at most `queueTimeout` seconds each, then fail .unavailable.
 // This type owns the PGconn and frees it (PQfinish) on every disconnect and on deinit.
+import EventLoop
 import CEventLoop
 import Collections
 import Foundation

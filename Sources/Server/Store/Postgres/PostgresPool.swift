@@ -5,6 +5,7 @@
 // connections let a batch commit while the next one is assembled. Each query goes to the
 // ready connection with the least work queued; if none is ready it waits on the one with the
 // shortest queue (each connection bounds its queue and its waiting time).
+import EventLoop
 import Logging
 
 public final class PostgresPool {

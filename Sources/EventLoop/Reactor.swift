@@ -14,19 +14,29 @@ public enum ReactorError: Error, CustomStringConvertible {
 }
 
 public final class Reactor {
-    /// libev's default loop; only the default loop can watch signals and child processes.
-    let loop: OpaquePointer
+    /// The libev loop: the default one (which reaps children for ChildWatcher), or a loop of
+    /// its own.
+    public let loop: OpaquePointer
+    private let ownsLoop: Bool
 
-    /// Creates the reactor on libev's default loop, preferring epoll. SIGPIPE is ignored so that
-    /// a write to a closed socket is an EPIPE error, not the death of the node.
-    public init() throws {
+    /// Creates the reactor, preferring epoll. SIGPIPE is ignored so that a write to a closed
+    /// socket is an EPIPE error, not the death of the process.
+    ///
+    /// `isolated: false` (the master) uses libev's default loop, the only one whose SIGCHLD
+    /// handling drives ChildWatcher. `isolated: true` (a worker) gets a loop of its own, which
+    /// leaves SIGCHLD alone, so the worker can reap its scripts itself with wait4 and keep
+    /// their resource usage (libev's reaping would discard it).
+    public init(isolated: Bool = false) throws {
         signal(SIGPIPE, SIG_IGN)
         let epoll = UInt32(EVBACKEND_EPOLL)
-        if let loop = dsched_ev_default_loop(epoll) ?? dsched_ev_default_loop(0) {
-            self.loop = loop
-        } else {
-            throw ReactorError.noEventLoop
-        }
+        let made = isolated ? (ev_loop_new(epoll) ?? ev_loop_new(0)) : (dsched_ev_default_loop(epoll) ?? dsched_ev_default_loop(0))
+        guard let made else { throw ReactorError.noEventLoop }
+        loop = made
+        ownsLoop = isolated
+    }
+
+    deinit {
+        if ownsLoop { ev_loop_destroy(loop) }
     }
 
     /// Runs until `stop()` is called or no watcher is active.

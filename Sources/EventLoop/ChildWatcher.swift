@@ -1,4 +1,5 @@
 // ChildWatcher: the exit of one child process, reaped by libev's SIGCHLD handling.
+// Only on a reactor of the default loop (`Reactor(isolated: false)`).
 import CEventLoop
 
 public final class ChildWatcher {
