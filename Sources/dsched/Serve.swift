@@ -65,6 +65,24 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Queries that may wait for PostgreSQL; beyond, requests get 503 (env DSCHED_PG_MAX_QUEUED, default 10000).")
     var pgMaxQueued: Int?
 
+    @Option(name: .long, help: "Worker processes (env DSCHED_WORKERS, default: the number of cores).")
+    var workers: Int?
+
+    @Option(name: .long, help: "Scripts one worker runs at once (env DSCHED_WORKER_CONCURRENCY, default 16).")
+    var workerConcurrency: Int?
+
+    @Option(name: .long, help: "Seconds between TERM and KILL for a run that times out or is cancelled (env DSCHED_KILL_GRACE, default 5).")
+    var killGrace: Double?
+
+    @Option(name: .long, help: "Bytes of a run's output kept, the tail (env DSCHED_OUTPUT_LIMIT, default 65536).")
+    var outputLimit: Int?
+
+    @Option(name: .long, help: "Seconds between reloads of the job table (env DSCHED_RELOAD_INTERVAL, default 2).")
+    var reloadInterval: Double?
+
+    @Option(name: .long, help: "This node's name in run history (env DSCHED_NODE_ID, default host-pid).")
+    var nodeID: String?
+
     @Option(name: .long, help: "Largest request line + headers in bytes; beyond → 431 (env DSCHED_MAX_HEADER_BYTES, default 16384).")
     var maxHeaderBytes: Int?
 
@@ -119,14 +137,21 @@ struct Serve: ParsableCommand {
         config.postgres.queueTimeout = try settings.seconds(pgQueueTimeout, env: "DSCHED_PG_QUEUE_TIMEOUT", default: config.postgres.queueTimeout)
         config.postgres.connections = try settings.int(pgConnections, env: "DSCHED_PG_CONNECTIONS", default: config.postgres.connections, range: 1...64)
         config.postgres.maxQueued = try settings.int(pgMaxQueued, env: "DSCHED_PG_MAX_QUEUED", default: config.postgres.maxQueued, range: 1...1_000_000)
+        config.workers = try settings.int(workers, env: "DSCHED_WORKERS", default: config.workers, range: 1...256)
+        config.maxConcurrentPerWorker = try settings.int(workerConcurrency, env: "DSCHED_WORKER_CONCURRENCY", default: config.maxConcurrentPerWorker, range: 1...4096)
+        config.killGrace = try settings.seconds(killGrace, env: "DSCHED_KILL_GRACE", default: config.killGrace)
+        config.outputLimit = try settings.int(outputLimit, env: "DSCHED_OUTPUT_LIMIT", default: config.outputLimit, range: 0...(64 << 20))
+        config.reloadInterval = try settings.seconds(reloadInterval, env: "DSCHED_RELOAD_INTERVAL", default: config.reloadInterval)
+        config.nodeID = settings.string(nodeID, env: "DSCHED_NODE_ID", default: config.nodeID)
         config.shutdownGrace = try settings.seconds(shutdownGrace, env: "DSCHED_SHUTDOWN_GRACE", default: config.shutdownGrace)
         return config
     }
 
     func run() throws {
         let settings = Settings()
-        let configuration = try resolve(settings)
+        var configuration = try resolve(settings)
         let levelName = settings.string(logLevel, env: "DSCHED_LOG_LEVEL", default: "info")
+        configuration.logLevel = levelName
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical; got \(levelName)")
         }

@@ -11,6 +11,9 @@
 public final class JobsAPI {
     private let store: JobStore
     private let authenticator: Authenticator
+    /// Told of every change this node makes, so that it takes effect here at once.
+    private let changed: (Job) -> Void
+    private let deleted: (Int64) -> Void
     /// Now, in epoch milliseconds (the reactor's clock).
     private let now: () -> Int64
 
@@ -20,10 +23,13 @@ public final class JobsAPI {
     /// Attempts of a read-modify-write before a PATCH gives up with 409.
     static let updateAttempts = 3
 
-    public init(store: JobStore, authenticator: Authenticator, now: @escaping () -> Int64) {
+    public init(store: JobStore, authenticator: Authenticator, now: @escaping () -> Int64,
+                changed: @escaping (Job) -> Void, deleted: @escaping (Int64) -> Void) {
         self.store = store
         self.authenticator = authenticator
         self.now = now
+        self.changed = changed
+        self.deleted = deleted
     }
 
     public func register(on router: Router) {
@@ -36,19 +42,8 @@ public final class JobsAPI {
         router.add("POST", "/jobs/{id}/resume", guarded { [unowned self] request, responder throws(APIError) in try setPaused(false, request, responder) })
     }
 
-    /// Runs the handler after the token check; an APIError it throws becomes the response.
     private func guarded(_ handler: @escaping (HTTPRequest, Responder) throws(APIError) -> Void) -> HTTPServer.Handler {
-        { [authenticator] request, responder in
-            if let refusal = authenticator.check(request) {
-                responder.respond(refusal.response)
-                return
-            }
-            do throws(APIError) {
-                try handler(request, responder)
-            } catch {
-                responder.respond(error.response)
-            }
-        }
+        APIHandler.guarded(authenticator, handler)
     }
 
     // MARK: - Handlers
@@ -71,6 +66,7 @@ public final class JobsAPI {
         store.create(drafts) { [self] outcome in
             switch outcome {
             case .success(let jobs):
+                jobs.forEach(changed)
                 let now = now()
                 var json = JSONWriter(capacity: 512 * jobs.count)
                 if isBatch {
@@ -92,8 +88,8 @@ public final class JobsAPI {
 
     private func list(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
         let query = request.query
-        let limit = try integerParameter(query["limit"], "limit", range: 1...Int64(Self.maxPageSize)) ?? Int64(Self.defaultPageSize)
-        let after = try integerParameter(query["after"], "after", range: 0...Int64.max) ?? 0
+        let limit = try APIHandler.integerParameter(query["limit"], "limit", range: 1...Int64(Self.maxPageSize)) ?? Int64(Self.defaultPageSize)
+        let after = try APIHandler.integerParameter(query["after"], "after", range: 0...Int64.max) ?? 0
         let name = query["name"]
         store.list(after: after, limit: Int(limit), name: name) { [self] outcome in
             switch outcome {
@@ -158,6 +154,7 @@ public final class JobsAPI {
                 store.update(job, to: draft) { [self] outcome in
                     switch outcome {
                     case .success(let updated?):
+                        changed(updated)
                         responder.respond(jobResponse(updated))
                     case .success(nil) where attempts > 1:
                         modify(id: id, attempts: attempts - 1, responder: responder, change: change)
@@ -173,9 +170,11 @@ public final class JobsAPI {
 
     private func delete(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
         let id = try jobID(request)
-        store.delete(id: id) { outcome in
+        store.delete(id: id) { [self] outcome in
             switch outcome {
-            case .success(true): responder.respond(HTTPResponse(status: .noContent))
+            case .success(true):
+                deleted(id)
+                responder.respond(HTTPResponse(status: .noContent))
             case .success(false): responder.respond(Self.notFound(id).response)
             case .failure(let error): responder.respond(APIError.store(error).response)
             }
@@ -195,18 +194,7 @@ public final class JobsAPI {
     }
 
     private func jobID(_ request: HTTPRequest) throws(APIError) -> Int64 {
-        guard let text = request.pathParameters["id"], let id = Int64(text), id > 0 else {
-            throw APIError.invalid("id", "invalid_value", "must be a positive integer, got \"\(request.pathParameters["id"] ?? "")\"")
-        }
-        return id
-    }
-
-    private func integerParameter(_ text: String?, _ name: String, range: ClosedRange<Int64>) throws(APIError) -> Int64? {
-        guard let text else { return nil }
-        guard let value = Int64(text), range.contains(value) else {
-            throw APIError.invalid(name, "invalid_value", "must be an integer in \(range.lowerBound)-\(range.upperBound), got \"\(text)\"")
-        }
-        return value
+        try APIHandler.positiveID(request, "id")
     }
 
     /// The body as JSON: 415 unless the Content-Type (when given) is JSON; 400 if it does not parse.

@@ -12,6 +12,7 @@ public final class Node {
     private let router = Router()
     private var server: HTTPServer!
     private let postgres: PostgresPool
+    private let pipeline: FiringPipeline
     private var signalWatchers: [SignalWatcher] = []
 
     public init(configuration: NodeConfiguration, logger: Logger) throws {
@@ -29,9 +30,23 @@ public final class Node {
         postgres = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: configuration.postgres.connections,
                                 prelude: Migrations.script, logger: logger)
         let store = PostgresJobStore(postgres: postgres)
+        let runStore = PostgresRunStore(postgres: postgres, logger: logger)
+        var supervisorConfiguration = Supervisor.Configuration(workers: configuration.workers)
+        supervisorConfiguration.maxConcurrentPerWorker = configuration.maxConcurrentPerWorker
+        supervisorConfiguration.graceSeconds = configuration.killGrace
+        supervisorConfiguration.logLevel = configuration.logLevel
+        var firingConfiguration = FiringPipeline.Configuration(nodeID: configuration.nodeID)
+        firingConfiguration.reloadInterval = configuration.reloadInterval
+        firingConfiguration.outputLimit = configuration.outputLimit
+        let pipeline = FiringPipeline(reactor: reactor, configuration: firingConfiguration, jobStore: store, runStore: runStore,
+                                      supervisorConfiguration: supervisorConfiguration, logger: logger)
+        self.pipeline = pipeline
+        let authenticator = Authenticator(token: configuration.apiToken)
         HealthAPI(store: store).register(on: router)
-        JobsAPI(store: store, authenticator: Authenticator(token: configuration.apiToken), now: { [reactor] in reactor.nowMilliseconds })
+        JobsAPI(store: store, authenticator: authenticator, now: { [reactor] in reactor.nowMilliseconds },
+                changed: pipeline.jobChanged, deleted: pipeline.jobDeleted)
             .register(on: router)
+        RunsAPI(jobStore: store, runStore: runStore, pipeline: pipeline, authenticator: authenticator).register(on: router)
         server = HTTPServer(
             reactor: reactor,
             configuration: .init(host: configuration.host, port: configuration.port, limits: configuration.http),
@@ -45,8 +60,10 @@ public final class Node {
         let limit = ResourceLimits.raiseOpenFiles()
         try server.start()
         postgres.start()
+        pipeline.start()
         logger.info("node listening", metadata: [
             "host": "\(configuration.host)", "port": "\(server.port)", "open_files_limit": "\(limit)",
+            "node_id": "\(configuration.nodeID)", "workers": "\(configuration.workers)",
         ])
         for signal in [SIGTERM, SIGINT] {
             signalWatchers.append(SignalWatcher(reactor: reactor, signal: signal) { [unowned self] number in
@@ -60,6 +77,7 @@ public final class Node {
     private func stop(signal: Int32) {
         guard !server.isShuttingDown else { return }
         logger.info("shutting down", metadata: ["signal": "\(signal)", "connections": "\(server.connectionCount)"])
+        pipeline.stop()
         server.shutdown(grace: configuration.shutdownGrace) { [unowned self] in
             self.signalWatchers = []
             self.reactor.stop()

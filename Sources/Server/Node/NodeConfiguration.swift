@@ -1,5 +1,7 @@
 // NodeConfiguration: everything a node is told at start-up, already resolved
 // (command-line flag, else environment variable, else default) and validated.
+import Glibc
+
 public struct NodeConfiguration: Sendable {
     public struct Postgres: Sendable {
         public var host = "localhost"
@@ -41,8 +43,28 @@ public struct NodeConfiguration: Sendable {
     public var apiToken: String?
     /// Allows listening on a non-loopback address without a token.
     public var insecureNoAuth = false
+    /// This node's name in run history (and, later, in the cluster).
+    public var nodeID = NodeConfiguration.defaultNodeID()
+    /// Worker processes the master spawns and supervises.
+    public var workers = max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
+    /// Scripts one worker runs at once.
+    public var maxConcurrentPerWorker = 16
+    /// Seconds between TERM and KILL when a run times out or is cancelled.
+    public var killGrace = 5.0
+    /// Bytes of a run's output kept (the tail).
+    public var outputLimit = 64 * 1024
+    /// Seconds between reloads of the job table into the wheel.
+    public var reloadInterval = 2.0
+    public var logLevel = "info"
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     public var shutdownGrace = 10.0
 
     public init() {}
+
+    /// host-pid: unique among live nodes, and readable in run history.
+    static func defaultNodeID() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        return "\(String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))-\(getpid())"
+    }
 }

@@ -15,6 +15,9 @@ public protocol JobStore: AnyObject {
     /// Replaces a job's definition if its version is still `job.version`; nil when it is not
     /// (changed or deleted meanwhile).
     func update(_ job: Job, to definition: JobDraft, completion: @escaping (Result<Job?, StoreError>) -> Void)
+    /// The version of every job not done (paused ones included), to find what changed.
+    func versions(completion: @escaping (Result<[Int64: Int], StoreError>) -> Void)
+    func fetch(ids: [Int64], completion: @escaping (Result<[Job], StoreError>) -> Void)
     /// Whether a job was deleted.
     func delete(id: Int64, completion: @escaping (Result<Bool, StoreError>) -> Void)
 }

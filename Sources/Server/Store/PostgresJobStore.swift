@@ -143,6 +143,26 @@ public final class PostgresJobStore: JobStore {
         query(sql, Self.parameters(of: definition) + [String(job.id), String(job.version)]) { completion($0.map(\.first)) }
     }
 
+    public func versions(completion: @escaping (Result<[Int64: Int], StoreError>) -> Void) {
+        postgres.send(PostgresQuery("SELECT id, version FROM job WHERE NOT done") { outcome in
+            completion(outcome.map { result in
+                var versions: [Int64: Int] = [:]
+                for row in result.rows {
+                    if let id = row[0].flatMap({ Int64($0) }), let version = row[1].flatMap({ Int($0) }) {
+                        versions[id] = version
+                    }
+                }
+                return versions
+            }.mapError(Self.storeError))
+        })
+    }
+
+    public func fetch(ids: [Int64], completion: @escaping (Result<[Job], StoreError>) -> Void) {
+        var array = PostgresArrayLiteral()
+        ids.forEach { array.append(String($0)) }
+        query("SELECT \(Self.columns) FROM job WHERE id = ANY($1::bigint[])", [array.text], completion: completion)
+    }
+
     public func delete(id: Int64, completion: @escaping (Result<Bool, StoreError>) -> Void) {
         postgres.send(PostgresQuery("DELETE FROM job WHERE id = $1", [String(id)]) { outcome in
             completion(outcome.map { $0.affectedRows > 0 }.mapError(Self.storeError))

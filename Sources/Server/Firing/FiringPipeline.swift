@@ -1,0 +1,347 @@
+// FiringPipeline: keeps this node's jobs in the timing wheel and turns their ticks into runs.
+//
+// Flow per tick (DESIGN, Flow 3-4): the wheel fires → the tick is claimed by inserting its
+// job_run row (batched with every other tick due meanwhile, ON CONFLICT DO NOTHING) → only
+// the ticks this node won go to the least-loaded worker → the worker's report is recorded
+// (batched). Because ticks are computed from the job row alone and the row insert decides,
+// several nodes holding the same job fire each tick once between them.
+//
+// Jobs are (re)loaded from the store every `reloadInterval` (versions first, then only the
+// changed rows), and at once when this node's API changes one. At the first load, ticks
+// missed while no node ran (after the job's last recorded tick) follow the job's misfire
+// policy: run_once (the latest missed tick, once), skip, or run_all (at most
+// `maxMisfireRuns`). Concurrency: `forbid` records a tick `skipped` while a run of the job is
+// live; `replace` cancels the live run first. Failed, timed-out and lost runs are retried
+// while attempts remain, after `retry_backoff · 2^(attempt-1)`. A job with `repeat: false` is
+// marked done after its run.
+import Collections
+import EventLoop
+import Logging
+import Worker
+
+public final class FiringPipeline {
+    public struct Configuration: Sendable {
+        public var nodeID: String
+        public var reloadInterval = 2.0
+        public var outputLimit = 64 * 1024
+        public var maxMisfireRuns = 100
+        /// Claimed runs waiting for a worker (none running); beyond, they are recorded lost.
+        public var maxBacklog = 100_000
+
+        public init(nodeID: String) {
+            self.nodeID = nodeID
+        }
+    }
+
+    /// A wheel timer: a job's next tick, or a retry.
+    struct Timer {
+        enum Kind: UInt8 {
+            case tick
+            case retry
+        }
+
+        let kind: Kind
+        let id: Int64
+    }
+
+    private struct Entry {
+        var job: Job
+        var times: FireTimes
+        var timer: TimerHandle?
+        /// Runs of this job not yet finished.
+        var live: Set<Int64> = []
+    }
+
+    private struct LiveRun {
+        let runID: Int64
+        let claim: TickClaim
+        var workerPID: Int32?
+        var startedAt: Int64?
+    }
+
+    private let reactor: Reactor
+    private let configuration: Configuration
+    private let jobStore: JobStore
+    private let runStore: RunStore
+    private let logger: Logger
+    private var supervisor: Supervisor!
+    private var wheel: ReactorTimingWheel<Timer>!
+    private var reloadTimer: TimerWatcher!
+
+    private var entries: [Int64: Entry] = [:]
+    private var liveRuns: [Int64: LiveRun] = [:]
+    private var pendingRetries: [Int64: TickClaim] = [:]
+    private var nextRetryKey: Int64 = 0
+    private var backlog = Deque<WorkerMessage.RunRequest>()
+    /// The last tick recorded per job, read once at the first load (misfire handling).
+    private var lastTicks: [Int64: Int64]?
+    private var reloading = false
+
+    public init(reactor: Reactor, configuration: Configuration, jobStore: JobStore, runStore: RunStore,
+                supervisorConfiguration: Supervisor.Configuration, logger: Logger) {
+        self.reactor = reactor
+        self.configuration = configuration
+        self.jobStore = jobStore
+        self.runStore = runStore
+        self.logger = logger
+        wheel = ReactorTimingWheel(reactor: reactor) { [unowned self] expired in
+            self.expired(expired.payload, at: expired.deadline)
+        }
+        supervisor = Supervisor(reactor: reactor, configuration: supervisorConfiguration, logger: logger, events: .init(
+            started: { [unowned self] runID, pid, at in started(runID: runID, pid: pid, at: at) },
+            finished: { [unowned self] result in finished(result) },
+            lost: { [unowned self] requests in lost(requests) },
+            workerReady: { [unowned self] in drainBacklog() }
+        ))
+        reloadTimer = TimerWatcher(reactor: reactor) { [unowned self] in reload() }
+    }
+
+    public func start() {
+        supervisor.start()
+        reloadTimer.start(after: 0, every: configuration.reloadInterval)
+    }
+
+    public func stop() {
+        reloadTimer.stop()
+        supervisor.stop()
+    }
+
+    public var workers: [Supervisor.WorkerInfo] { supervisor.info }
+
+    /// Jobs in the wheel.
+    public var scheduledJobs: Int { entries.count }
+
+    // MARK: - Loading jobs
+
+    private func reload() {
+        guard !reloading else { return }
+        reloading = true
+        if lastTicks == nil {
+            runStore.lastTicks { [self] outcome in
+                switch outcome {
+                case .success(let ticks):
+                    lastTicks = ticks
+                    reloading = false
+                    reload()
+                case .failure(let error):
+                    reloading = false
+                    logger.debug("job load waits for the store", metadata: ["error": "\(error)"])
+                }
+            }
+            return
+        }
+        jobStore.versions { [self] outcome in
+            guard case .success(let versions) = outcome else {
+                reloading = false
+                return
+            }
+            for id in entries.keys where versions[id] == nil {
+                remove(jobID: id)
+            }
+            let changed = versions.filter { entries[$0.key]?.job.version != $0.value }.map(\.key)
+            guard !changed.isEmpty else {
+                reloading = false
+                return
+            }
+            jobStore.fetch(ids: changed) { [self] outcome in
+                reloading = false
+                if case .success(let jobs) = outcome {
+                    jobs.forEach { update($0) }
+                }
+            }
+        }
+    }
+
+    /// This node's API changed a job: take it into account now, not at the next reload.
+    public func jobChanged(_ job: Job) {
+        guard lastTicks != nil else { return }
+        update(job)
+    }
+
+    public func jobDeleted(id: Int64) {
+        remove(jobID: id)
+    }
+
+    private func remove(jobID: Int64) {
+        guard let entry = entries.removeValue(forKey: jobID) else { return }
+        if let timer = entry.timer {
+            wheel.cancel(timer)
+        }
+    }
+
+    private func update(_ job: Job) {
+        let previous = entries[job.id]
+        if let previous, previous.job.version >= job.version { return }
+        if let timer = previous?.timer {
+            wheel.cancel(timer)
+        }
+        guard !job.definition.paused, !job.done, let times = try? job.definition.fireTimes() else {
+            if previous != nil { entries[job.id] = nil }
+            return
+        }
+        var entry = Entry(job: job, times: times, timer: nil, live: previous?.live ?? [])
+        let now = reactor.nowMilliseconds
+        if previous != nil {
+            // A changed definition starts from now: its earlier ticks were the old schedule's.
+            entry.timer = times.next(after: now).map { wheel.schedule(Timer(kind: .tick, id: job.id), at: $0) }
+            entries[job.id] = entry
+            return
+        }
+        // First sight of this job: ticks after its last recorded one (or its creation) that
+        // are already past were missed.
+        let reference = lastTicks?[job.id] ?? max(job.createdAt - 1, times.start - 1)
+        entries[job.id] = entry
+        var missed: [Int64] = []
+        var tick = times.next(after: reference)
+        while let due = tick, due <= now {
+            missed.append(due)
+            if missed.count > configuration.maxMisfireRuns { missed.removeFirst() }
+            tick = times.next(after: due)
+        }
+        if !missed.isEmpty {
+            switch job.definition.misfire {
+            case .runOnce: fire(jobID: job.id, tick: missed.last!, attempt: 1)
+            case .runAll: missed.forEach { fire(jobID: job.id, tick: $0, attempt: 1) }
+            case .skip: break
+            }
+        }
+        entry.timer = tick.map { wheel.schedule(Timer(kind: .tick, id: job.id), at: $0) }
+        entries[job.id]?.timer = entry.timer
+    }
+
+    // MARK: - Firing
+
+    private func expired(_ timer: Timer, at deadline: Int64) {
+        switch timer.kind {
+        case .tick:
+            guard var entry = entries[timer.id] else { return }
+            entry.timer = entry.times.next(after: deadline).map { wheel.schedule(Timer(kind: .tick, id: timer.id), at: $0) }
+            entries[timer.id] = entry
+            fire(jobID: timer.id, tick: deadline, attempt: 1)
+        case .retry:
+            guard let claim = pendingRetries.removeValue(forKey: timer.id) else { return }
+            fire(jobID: claim.jobID, tick: claim.scheduledAt, attempt: claim.attempt)
+        }
+    }
+
+    private func fire(jobID: Int64, tick: Int64, attempt: Int) {
+        guard let entry = entries[jobID] else { return }
+        let claim = TickClaim(jobID: jobID, scheduledAt: tick, attempt: attempt)
+        if !entry.live.isEmpty {
+            switch entry.job.definition.concurrency {
+            case .forbid:
+                runStore.claim([claim], nodeID: configuration.nodeID, skipped: true) { _ in }
+                return
+            case .replace:
+                entry.live.forEach { supervisor.cancel(runID: $0) }
+            case .allow:
+                break
+            }
+        }
+        claimAndDispatch(claim, job: entry.job)
+    }
+
+    /// Runs a job now, outside its schedule (`POST /jobs/{id}/run`).
+    public func runNow(_ job: Job, completion: @escaping (Result<Run, StoreError>) -> Void) {
+        let claim = TickClaim(jobID: job.id, scheduledAt: reactor.nowMilliseconds, attempt: 1)
+        claimAndDispatch(claim, job: job, completion: completion)
+    }
+
+    private func claimAndDispatch(_ claim: TickClaim, job: Job, completion: ((Result<Run, StoreError>) -> Void)? = nil) {
+        runStore.claim([claim], nodeID: configuration.nodeID, skipped: false) { [self] outcome in
+            switch outcome {
+            case .success(let won):
+                guard let run = won.first else {
+                    completion?(.failure(.failed("the tick was already claimed")))
+                    return
+                }
+                completion?(.success(run))
+                dispatch(run, job: job)
+            case .failure(let error):
+                logger.warning("tick not claimed", metadata: ["job_id": "\(claim.jobID)", "scheduled_at": "\(claim.scheduledAt)", "error": "\(error)"])
+                completion?(.failure(error))
+            }
+        }
+    }
+
+    private func dispatch(_ run: Run, job: Job) {
+        let request = WorkerMessage.RunRequest(
+            runID: run.id, jobID: job.id, jobName: job.definition.name, attempt: run.attempt,
+            scheduledAt: RFC3339.format(milliseconds: run.scheduledAt), script: job.definition.script,
+            timeoutMilliseconds: job.definition.timeoutMilliseconds, outputLimit: configuration.outputLimit)
+        liveRuns[run.id] = LiveRun(runID: run.id, claim: TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt))
+        entries[job.id]?.live.insert(run.id)
+        if !backlog.isEmpty || !supervisor.dispatch(request) {
+            guard backlog.count < configuration.maxBacklog else {
+                lost([request])
+                return
+            }
+            backlog.append(request)
+        }
+    }
+
+    private func drainBacklog() {
+        while let request = backlog.first, supervisor.dispatch(request) {
+            backlog.removeFirst()
+        }
+    }
+
+    // MARK: - Results
+
+    private func started(runID: Int64, pid: Int32, at: Int64) {
+        liveRuns[runID]?.workerPID = pid
+        liveRuns[runID]?.startedAt = at
+        runStore.started(runID: runID, workerPID: pid, at: at)
+    }
+
+    private func finished(_ result: WorkerMessage.RunResult) {
+        guard let live = liveRuns.removeValue(forKey: result.runID) else { return }
+        let status: Run.Status
+        if result.error != nil {
+            status = .failed
+        } else if result.cancelled {
+            status = .cancelled
+        } else if result.timedOut {
+            status = .timedOut
+        } else {
+            status = result.exitCode == 0 ? .succeeded : .failed
+        }
+        var output = result.output
+        if let error = result.error {
+            output = "dsched: could not start the script: \(error)\n" + output
+        }
+        record(live, status: status, result: result, output: output)
+    }
+
+    private func lost(_ requests: [WorkerMessage.RunRequest]) {
+        for request in requests {
+            guard let live = liveRuns.removeValue(forKey: request.runID) else { continue }
+            logger.warning("run lost", metadata: ["run_id": "\(request.runID)", "job_id": "\(request.jobID)"])
+            record(live, status: .lost, result: nil, output: "")
+        }
+    }
+
+    private func record(_ live: LiveRun, status: Run.Status, result: WorkerMessage.RunResult?, output: String) {
+        let claim = live.claim
+        let now = reactor.nowMilliseconds
+        runStore.finished(Run(
+            id: live.runID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt,
+            nodeID: configuration.nodeID, workerPID: live.workerPID, status: status,
+            startedAt: result?.startedAt ?? live.startedAt, finishedAt: result?.finishedAt ?? now,
+            exitCode: result?.exitCode, signal: result?.signal, output: output, outputTruncated: result?.outputTruncated ?? false))
+        guard var entry = entries[claim.jobID] else { return }
+        entry.live = entry.live.filter { liveRuns[$0] != nil }
+        entries[claim.jobID] = entry
+        let definition = entry.job.definition
+        let failed = status == .failed || status == .timedOut || status == .lost
+        if failed && claim.attempt <= definition.retries {
+            let delay = definition.retryBackoffMilliseconds << min(claim.attempt - 1, 20)
+            nextRetryKey += 1
+            pendingRetries[nextRetryKey] = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
+            wheel.schedule(Timer(kind: .retry, id: nextRetryKey), at: now + delay)
+        } else if !definition.repeats && status != .cancelled {
+            runStore.markDone(jobID: claim.jobID)
+            remove(jobID: claim.jobID)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+// PostgresRunStore: RunStore on the PostgresPool, batched.
+//
+// Claims made while a claim statement is in flight are sent together in the next one (one
+// round trip for every tick that came due meanwhile): INSERT … SELECT FROM unnest(…) ON
+// CONFLICT DO NOTHING RETURNING — the rows returned are the ticks this node won. Status
+// updates (started, finished) are queued and written in batches the same way; they are not
+// awaited by anyone, and a failed batch is logged and retried once the pool is back.
+import Logging
+
+public final class PostgresRunStore: RunStore {
+    private let postgres: PostgresPool
+    private let logger: Logger
+
+    private struct PendingClaim {
+        let claims: [TickClaim]
+        let nodeID: String
+        let skipped: Bool
+        let completion: (Result<[Run], StoreError>) -> Void
+    }
+
+    private var pendingClaims: [PendingClaim] = []
+    private var claimInFlight = false
+    private var pendingUpdates: [Run] = []
+    private var updateInFlight = false
+
+    static let columns = "id, job_id, (extract(epoch FROM scheduled_at) * 1000)::bigint, attempt, node_id, worker_pid, status, "
+        + "(extract(epoch FROM started_at) * 1000)::bigint, (extract(epoch FROM finished_at) * 1000)::bigint, exit_code, "
+        + "signal, output, output_truncated"
+
+    public init(postgres: PostgresPool, logger: Logger) {
+        self.postgres = postgres
+        self.logger = logger
+    }
+
+    // MARK: - Claims
+
+    public func claim(_ claims: [TickClaim], nodeID: String, skipped: Bool, completion: @escaping (Result<[Run], StoreError>) -> Void) {
+        pendingClaims.append(PendingClaim(claims: claims, nodeID: nodeID, skipped: skipped, completion: completion))
+        flushClaims()
+    }
+
+    private func flushClaims() {
+        guard !claimInFlight, !pendingClaims.isEmpty else { return }
+        let batch = pendingClaims
+        pendingClaims = []
+        claimInFlight = true
+        var jobIDs = PostgresArrayLiteral(), ticks = PostgresArrayLiteral(), attempts = PostgresArrayLiteral()
+        var nodes = PostgresArrayLiteral(), statuses = PostgresArrayLiteral()
+        for request in batch {
+            for claim in request.claims {
+                jobIDs.append(String(claim.jobID))
+                ticks.append(RFC3339.format(milliseconds: claim.scheduledAt))
+                attempts.append(String(claim.attempt))
+                nodes.append(request.nodeID)
+                statuses.append(request.skipped ? Run.Status.skipped.rawValue : Run.Status.pending.rawValue)
+            }
+        }
+        let sql = "INSERT INTO job_run (job_id, scheduled_at, attempt, node_id, status) "
+            + "SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::text[], $5::text[]) "
+            + "ON CONFLICT (job_id, scheduled_at, attempt) DO NOTHING RETURNING " + Self.columns
+        postgres.send(PostgresQuery(prepared: "dsched_claim_ticks", sql, [jobIDs.text, ticks.text, attempts.text, nodes.text, statuses.text]) { [self] outcome in
+            claimInFlight = false
+            switch outcome {
+            case .success(let result):
+                let won = result.rows.compactMap(Self.run)
+                var byClaim: [TickClaim: Run] = [:]
+                for run in won {
+                    byClaim[TickClaim(jobID: run.jobID, scheduledAt: run.scheduledAt, attempt: run.attempt)] = run
+                }
+                for request in batch {
+                    request.completion(.success(request.claims.compactMap { byClaim[$0] }))
+                }
+            case .failure(let error):
+                batch.forEach { $0.completion(.failure(PostgresJobStore.storeError(error))) }
+            }
+            flushClaims()
+        })
+    }
+
+    // MARK: - Status updates
+
+    public func started(runID: Int64, workerPID: Int32, at: Int64) {
+        enqueue(Run(id: runID, jobID: 0, scheduledAt: 0, attempt: 0, nodeID: nil, workerPID: workerPID, status: .running,
+                    startedAt: at, finishedAt: nil, exitCode: nil, signal: nil, output: "", outputTruncated: false))
+    }
+
+    public func finished(_ run: Run) {
+        enqueue(run)
+    }
+
+    private func enqueue(_ run: Run) {
+        pendingUpdates.append(run)
+        flushUpdates()
+    }
+
+    /// One statement for every update queued: each column an array, matched by run id. A
+    /// finished row is never set back to running (the started update may arrive second).
+    private func flushUpdates() {
+        guard !updateInFlight, !pendingUpdates.isEmpty else { return }
+        let batch = pendingUpdates
+        pendingUpdates = []
+        updateInFlight = true
+        var ids = PostgresArrayLiteral(), pids = PostgresArrayLiteral(), statuses = PostgresArrayLiteral()
+        var starts = PostgresArrayLiteral(), finishes = PostgresArrayLiteral(), codes = PostgresArrayLiteral()
+        var signals = PostgresArrayLiteral(), outputs = PostgresArrayLiteral(), truncated = PostgresArrayLiteral()
+        for run in batch {
+            ids.append(String(run.id))
+            pids.append(run.workerPID.map(String.init))
+            statuses.append(run.status.rawValue)
+            starts.append(run.startedAt.map { RFC3339.format(milliseconds: $0) })
+            finishes.append(run.finishedAt.map { RFC3339.format(milliseconds: $0) })
+            codes.append(run.exitCode.map(String.init))
+            signals.append(run.signal.map(String.init))
+            outputs.append(run.output)
+            truncated.append(run.outputTruncated ? "t" : "f")
+        }
+        let sql = """
+            UPDATE job_run r SET
+                worker_pid = coalesce(u.pid, r.worker_pid),
+                status = CASE WHEN u.status = 'running' AND r.status <> 'pending' THEN r.status ELSE u.status END,
+                started_at = coalesce(r.started_at, u.started_at),
+                finished_at = coalesce(u.finished_at, r.finished_at),
+                exit_code = coalesce(u.exit_code, r.exit_code),
+                signal = coalesce(u.signal, r.signal),
+                output = CASE WHEN u.status = 'running' THEN r.output ELSE u.output END,
+                output_truncated = u.truncated OR r.output_truncated
+            FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::integer[],
+                        $7::integer[], $8::text[], $9::boolean[])
+                AS u(id, pid, status, started_at, finished_at, exit_code, signal, output, truncated)
+            WHERE r.id = u.id
+            """
+        let parameters = [ids, pids, statuses, starts, finishes, codes, signals, outputs, truncated].map(\.text)
+        postgres.send(PostgresQuery(prepared: "dsched_update_runs", sql, parameters) { [self] outcome in
+            updateInFlight = false
+            if case .failure(let error) = outcome {
+                logger.error("run updates failed; retrying", metadata: ["runs": "\(batch.count)", "error": "\(error)"])
+                pendingUpdates.insert(contentsOf: batch, at: 0)
+            }
+            flushUpdates()
+        })
+    }
+
+    public func markDone(jobID: Int64) {
+        postgres.send(PostgresQuery("UPDATE job SET done = true, updated_at = now(), version = version + 1 WHERE id = $1 AND NOT done",
+                                    [String(jobID)]) { [logger] outcome in
+            if case .failure(let error) = outcome {
+                logger.error("could not mark job done", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
+            }
+        })
+    }
+
+    // MARK: - Reads
+
+    public func run(id: Int64, completion: @escaping (Result<Run?, StoreError>) -> Void) {
+        postgres.send(PostgresQuery("SELECT \(Self.columns) FROM job_run WHERE id = $1", [String(id)]) { outcome in
+            completion(outcome.map { $0.rows.first.flatMap(Self.run) }.mapError(PostgresJobStore.storeError))
+        })
+    }
+
+    public func runs(jobID: Int64, before: Int64, limit: Int, completion: @escaping (Result<[Run], StoreError>) -> Void) {
+        let sql = "SELECT \(Self.columns) FROM job_run WHERE job_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3"
+        postgres.send(PostgresQuery(sql, [String(jobID), String(before), String(limit)]) { outcome in
+            completion(outcome.map { $0.rows.compactMap(Self.run) }.mapError(PostgresJobStore.storeError))
+        })
+    }
+
+    public func lastTicks(completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void) {
+        let sql = "SELECT job_id, (extract(epoch FROM max(scheduled_at)) * 1000)::bigint FROM job_run GROUP BY job_id"
+        postgres.send(PostgresQuery(sql) { outcome in
+            completion(outcome.map { result in
+                var ticks: [Int64: Int64] = [:]
+                for row in result.rows {
+                    if let job = row[0].flatMap({ Int64($0) }), let tick = row[1].flatMap({ Int64($0) }) {
+                        ticks[job] = tick
+                    }
+                }
+                return ticks
+            }.mapError(PostgresJobStore.storeError))
+        })
+    }
+
+    static func run(_ row: [String?]) -> Run? {
+        guard row.count == 13, let id = row[0].flatMap({ Int64($0) }), let job = row[1].flatMap({ Int64($0) }),
+              let tick = row[2].flatMap({ Int64($0) }), let attempt = row[3].flatMap({ Int($0) }),
+              let status = row[6].flatMap(Run.Status.init(rawValue:)) else { return nil }
+        return Run(id: id, jobID: job, scheduledAt: tick, attempt: attempt, nodeID: row[4],
+                   workerPID: row[5].flatMap { Int32($0) }, status: status, startedAt: row[7].flatMap { Int64($0) },
+                   finishedAt: row[8].flatMap { Int64($0) }, exitCode: row[9].flatMap { Int32($0) },
+                   signal: row[10].flatMap { Int32($0) }, output: row[11] ?? "", outputTruncated: row[12] == "t")
+    }
+}

@@ -1,0 +1,19 @@
+// RunStore: where runs are recorded. Claiming a tick is inserting its row: the UNIQUE (job_id,
+// scheduled_at, attempt) constraint lets exactly one node win each tick, whatever the number
+// of nodes and failovers. Completions run once, on the loop.
+public protocol RunStore: AnyObject {
+    /// Inserts rows for the claims (status `pending`, or `skipped` when `skipped`); returns the
+    /// runs this node won (a claim another node already holds is absent).
+    func claim(_ claims: [TickClaim], nodeID: String, skipped: Bool, completion: @escaping (Result<[Run], StoreError>) -> Void)
+    /// Marks runs started on a worker.
+    func started(runID: Int64, workerPID: Int32, at: Int64)
+    /// Records how runs ended.
+    func finished(_ run: Run)
+    /// Marks a non-repeating job done after its run.
+    func markDone(jobID: Int64)
+    func run(id: Int64, completion: @escaping (Result<Run?, StoreError>) -> Void)
+    /// A job's runs, newest first, with id < `before` (0: from the newest), at most `limit`.
+    func runs(jobID: Int64, before: Int64, limit: Int, completion: @escaping (Result<[Run], StoreError>) -> Void)
+    /// The latest tick recorded per job (for misfire handling at load).
+    func lastTicks(completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void)
+}

@@ -1,0 +1,136 @@
+// The firing pipeline end to end: the real binary with its worker processes, a real PostgreSQL.
+import Foundation
+import XCTest
+
+final class FiringTests: XCTestCase {
+    private var database: TestDatabase!
+
+    override func setUpWithError() throws {
+        database = try TestDatabase()
+    }
+
+    override func tearDown() {
+        database = nil
+    }
+
+    private func startNode(_ arguments: [String] = []) throws -> (ServerProcess, RawClient) {
+        let server = try ServerProcess(arguments: ["--workers", "2", "--reload-interval", "0.5"] + arguments, environment: database.environment)
+        try waitForReady(server)
+        return (server, try RawClient(port: server.port))
+    }
+
+    private func createJob(_ client: RawClient, _ body: String) throws -> Int {
+        let response = try client.request("POST", "/jobs", json: body)
+        XCTAssertEqual(response.status, 201, response.bodyText)
+        return try XCTUnwrap(response.object["id"] as? Int)
+    }
+
+    private func runs(_ client: RawClient, job: Int) throws -> [[String: Any]] {
+        try client.request("GET", "/jobs/\(job)/runs?limit=1000").object["runs"] as? [[String: Any]] ?? []
+    }
+
+    func testAHundredMillisecondJobFiresOnItsGrid() throws {
+        let (_, client) = try startNode()
+        let job = try createJob(client, #"{"name":"fast","frequency":100,"script":"true"}"#)
+        usleep(3_000_000)
+        let rows = try database.query("""
+            SELECT count(*), count(DISTINCT scheduled_at), count(*) FILTER (WHERE status = 'succeeded'),
+                   count(*) FILTER (WHERE (extract(epoch FROM scheduled_at - (SELECT startdate FROM job)) * 1000)::bigint % 100 <> 0)
+            FROM job_run WHERE job_id = \(job)
+            """).split(separator: "|").map { Int($0)! }
+        XCTAssertGreaterThanOrEqual(rows[0], 15, "about 30 ticks in 3 s")
+        XCTAssertLessThanOrEqual(rows[0], 31)
+        XCTAssertEqual(rows[1], rows[0], "each tick once")
+        XCTAssertGreaterThanOrEqual(rows[2], rows[0] - 3, "runs succeed (the last ones may still be running)")
+        XCTAssertEqual(rows[3], 0, "every tick is startdate + k·100 ms")
+    }
+
+    func testRunRecordsOutputExitCodeAndEnvironment() throws {
+        let (_, client) = try startNode()
+        let job = try createJob(client, #"{"name":"env check","frequency":"1h","script":"echo $DSCHED_JOB_ID $DSCHED_JOB_NAME; exit 3"}"#)
+        let created = try client.request("POST", "/jobs/\(job)/run")
+        XCTAssertEqual(created.status, 201, created.bodyText)
+        let runID = try XCTUnwrap(created.object["id"] as? Int)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try client.request("GET", "/runs/\(runID)").object["status"] as? String == "failed" })
+        let run = try client.request("GET", "/runs/\(runID)").object
+        XCTAssertEqual(run["exit_code"] as? Int, 3)
+        XCTAssertEqual(run["output"] as? String, "\(job) env check\n")
+        XCTAssertNotNil(run["worker_pid"] as? Int)
+        XCTAssertNotNil(run["started_at"] as? String)
+        XCTAssertNotNil(run["finished_at"] as? String)
+    }
+
+    func testOutputIsTruncatedToItsTail() throws {
+        let (_, client) = try startNode(["--output-limit", "1000"])
+        let job = try createJob(client, #"{"name":"chatty","frequency":"1h","script":"seq 1 2000; echo THE-END"}"#)
+        let runID = try XCTUnwrap(client.request("POST", "/jobs/\(job)/run").object["id"] as? Int)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try client.request("GET", "/runs/\(runID)").object["status"] as? String == "succeeded" })
+        let run = try client.request("GET", "/runs/\(runID)").object
+        let output = try XCTUnwrap(run["output"] as? String)
+        XCTAssertEqual(output.utf8.count, 1000)
+        XCTAssertTrue(output.hasSuffix("2000\nTHE-END\n"), "the tail is kept")
+        XCTAssertEqual(run["output_truncated"] as? Bool, true)
+    }
+
+    func testATimeoutKillsTheScriptsWholeProcessGroup() throws {
+        let (_, client) = try startNode(["--kill-grace", "0.5"])
+        let pidFile = NSTemporaryDirectory() + "dsched-grandchild-\(UUID().uuidString)"
+        defer { unlink(pidFile) }
+        let job = try createJob(client, #"{"name":"stuck","frequency":"1h","timeout":300,"script":"sleep 300 & echo $! > \#(pidFile); sleep 300"}"#)
+        let runID = try XCTUnwrap(client.request("POST", "/jobs/\(job)/run").object["id"] as? Int)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try client.request("GET", "/runs/\(runID)").object["status"] as? String == "timed_out" })
+        let grandchild = try XCTUnwrap(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertTrue(waitUntil(timeout: 3) { kill(grandchild, 0) != 0 }, "the sleeping grandchild was killed too")
+        XCTAssertNotNil(try client.request("GET", "/runs/\(runID)").object["signal"] as? Int)
+    }
+
+    func testForbidRecordsSkippedTicksWhileARunIsLive() throws {
+        let (_, client) = try startNode()
+        let job = try createJob(client, #"{"name":"slow","frequency":200,"concurrency":"forbid","script":"sleep 1"}"#)
+        usleep(2_500_000)
+        let statuses = try runs(client, job: job).compactMap { $0["status"] as? String }
+        XCTAssertTrue(statuses.contains("skipped"), "\(statuses)")
+        let live = try database.query("SELECT count(*) FROM job_run WHERE job_id = \(job) AND status IN ('pending', 'running')")
+        XCTAssertLessThanOrEqual(Int(live)!, 1, "never two runs at once")
+    }
+
+    func testKillingAWorkerMidRunRecordsItLostRetriesItAndRestartsTheWorker() throws {
+        let (server, client) = try startNode()
+        let job = try createJob(client, #"{"name":"victim","frequency":"1h","retries":1,"retry_backoff":100,"script":"sleep 1"}"#)
+        let other = try createJob(client, #"{"name":"bystander","frequency":200,"script":"true"}"#)
+        let runID = try XCTUnwrap(client.request("POST", "/jobs/\(job)/run").object["id"] as? Int)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try client.request("GET", "/runs/\(runID)").object["status"] as? String == "running" })
+        let workerPID = try XCTUnwrap(client.request("GET", "/runs/\(runID)").object["worker_pid"] as? Int)
+        kill(Int32(workerPID), SIGKILL)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try client.request("GET", "/runs/\(runID)").object["status"] as? String == "lost" })
+        XCTAssertTrue(try waitUntil(timeout: 15) {
+            try runs(client, job: job).contains { $0["attempt"] as? Int == 2 && $0["status"] as? String == "succeeded" }
+        }, "the lost run was retried")
+        XCTAssertTrue(try waitUntil(timeout: 10) {
+            let workers = try client.request("GET", "/workers").object["workers"] as? [[String: Any]] ?? []
+            return workers.count == 2 && workers.allSatisfy { $0["state"] as? String == "running" }
+                && workers.contains { ($0["restarts"] as? Int ?? 0) >= 1 }
+        }, "the worker was restarted")
+        let before = try runs(client, job: other).count
+        usleep(1_000_000)
+        XCTAssertGreaterThan(try runs(client, job: other).count, before, "other jobs kept firing")
+        XCTAssertTrue(server.log.contains("worker died"))
+    }
+
+    func testTwoNodesOnOneDatabaseFireEveryTickExactlyOnce() throws {
+        let (_, first) = try startNode()
+        let (_, _) = try startNode()
+        let job = try createJob(first, #"{"name":"shared","frequency":100,"script":"true"}"#)
+        usleep(3_000_000)
+        let row = try database.query("""
+            SELECT count(*), count(DISTINCT scheduled_at),
+                   (extract(epoch FROM max(scheduled_at) - min(scheduled_at)) * 1000)::bigint / 100 + 1,
+                   count(DISTINCT node_id)
+            FROM job_run WHERE job_id = \(job)
+            """).split(separator: "|").map { Int($0)! }
+        XCTAssertGreaterThan(row[0], 10)
+        XCTAssertEqual(row[0], row[1], "no tick twice")
+        XCTAssertEqual(row[0], row[2], "no tick missed between the first and the last")
+        XCTAssertEqual(row[3], 2, "both nodes fired some ticks: the insert decided")
+    }
+}
