@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: all deps services stop build release run test check bench-http bench-submit bench-wheel clean
+.PHONY: all deps services stop build release run test check bench-http bench-submit bench-fire bench-wheel clean
 
 all: build
 
@@ -38,6 +38,9 @@ bench-http: release
 
 bench-submit: services release
 	perf/bench-submit.sh
+
+bench-fire: services release
+	perf/bench-fire.sh
 
 bench-wheel: deps
 	swift build -c release --product bench-wheel

@@ -147,6 +147,7 @@ public final class FiringPipeline {
                 reloading = false
                 if case .success(let jobs) = outcome {
                     jobs.forEach { update($0) }
+                    logger.info("jobs loaded", metadata: ["changed": "\(jobs.count)", "scheduled": "\(entries.count)"])
                 }
             }
         }

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# bench-fire.sh: how many runs per second one node fires, runs and records, against the raw
+# rate of spawning `/bin/sh -c true` in a tight loop on the same machine, in the same run.
+#
+# 1,000 jobs at 500 ms running `true` (≈ 2,000 runs/s offered) for $DURATION on a release
+# build. Runs recorded per second and fire lateness (started_at − scheduled_at) are read from
+# job_run for the middle of the window (the first and last 5 s are left out). Then the
+# master's memory per scheduled job: RSS with 100,000 hourly jobs loaded minus RSS with none.
+# Usage: perf/bench-fire.sh   (make bench-fire builds the release binary first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/services.sh start >/dev/null
+source scripts/env.sh
+
+duration=${DURATION:-30}
+database=dsched_fire
+port=18495
+cleanup() {
+    [ -n "${dsched_pid:-}" ] && kill "$dsched_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -f "$log"
+}
+trap cleanup EXIT
+fresh_database() {
+    PGOPTIONS="-c client_min_messages=warning" psql -q -d postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database"
+}
+log=$(mktemp)
+start_node() {
+    PGDATABASE=$database .build/release/dsched serve --PORT "$port" --log-level info "$@" 2>"$log" &
+    dsched_pid=$!
+    for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+}
+stop_node() { kill "$dsched_pid"; wait "$dsched_pid" 2>/dev/null || true; dsched_pid=; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$dsched_pid/status"; }
+
+fresh_database
+start_node
+python3 - "$port" <<'PY'
+import json, sys, urllib.request
+jobs = [{"name": f"fire-{i}", "frequency": 500, "script": "true"} for i in range(1000)]
+request = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/jobs", data=json.dumps(jobs).encode(),
+                                 headers={"Content-Type": "application/json"})
+assert urllib.request.urlopen(request).status == 201
+PY
+sleep "$duration"
+stop_node
+window="scheduled_at BETWEEN (SELECT min(scheduled_at) FROM job_run) + interval '5 s' AND (SELECT max(scheduled_at) FROM job_run) - interval '5 s'"
+read -r recorded seconds p50 p99 pending <<<"$(psql -qtA -F ' ' -d "$database" -c "
+    SELECT count(*) FILTER (WHERE status = 'succeeded'),
+           extract(epoch FROM max(scheduled_at) - min(scheduled_at)),
+           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - scheduled_at)) * 1000)::numeric, 1),
+           round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - scheduled_at)) * 1000)::numeric, 1),
+           count(*) FILTER (WHERE status <> 'succeeded')
+    FROM job_run WHERE $window")"
+dsched_rate=$(awk -v r="$recorded" -v s="$seconds" 'BEGIN { printf "%.0f", r / s }')
+echo "dsched: $dsched_rate runs/s recorded succeeded over ${seconds}s (offered 2000/s), not succeeded $pending; lateness p50 ${p50} ms, p99 ${p99} ms"
+
+raw_rate=$(python3 - <<'PY'
+import os, time
+end = time.monotonic() + 10
+count = 0
+while time.monotonic() < end:
+    pid = os.posix_spawn("/bin/sh", ["sh", "-c", "true"], os.environ)
+    os.waitpid(pid, 0)
+    count += 1
+print(round(count / 10))
+PY
+)
+echo "raw spawn of /bin/sh -c true in a tight loop: $raw_rate/s"
+
+fresh_database
+start_node
+empty=$(rss_kb)
+psql -q -d "$database" -c "INSERT INTO job (name, frequency, startdate, script) SELECT 'idle-' || i, '1h', now(), 'true' FROM generate_series(1, 100000) i"
+for _ in $(seq 600); do grep -q "scheduled=100000" "$log" && break; sleep 0.1; done
+grep -q "scheduled=100000" "$log" || { echo "the 100000 jobs were not loaded" >&2; exit 1; }
+full=$(rss_kb)
+awk -v e="$empty" -v f="$full" 'BEGIN { printf "memory: master RSS %.1f MB empty, %.1f MB with 100000 jobs scheduled: %.0f bytes per job\n", e/1024, f/1024, (f-e)*1024/100000 }'
+stop_node
+awk -v d="$dsched_rate" -v r="$raw_rate" 'BEGIN { printf "ratio dsched/raw-spawn = %.2f\n", d / r }'
