@@ -1,4 +1,5 @@
-// dsched: the one binary. `serve` runs a node; the other subcommands are for people.
+// dsched: the one binary. `serve` runs a node, `worker` is what a node spawns to run scripts; the
+// other subcommands are for people.
 import ArgumentParser
 
 @main
@@ -6,6 +7,6 @@ struct DSched: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dsched",
         abstract: "A distributed job scheduler: jobs over REST, stored in PostgreSQL, fired by a timing wheel.",
-        subcommands: [Serve.self, Next.self]
+        subcommands: [Serve.self, Next.self, WorkerCommand.self]
     )
 }

@@ -11,8 +11,10 @@ struct Subprocess {
     /// `errorPath` (or the same place as stdout).
     /// `killWithParent` makes the child die with the test process (setpriv --pdeathsig), so a
     /// crashed or killed test run leaves no server behind.
+    /// `inheritedFD`, if given, is the child's fd 3 (how a master hands a worker its socket).
     static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                      outputPath: String = "/dev/null", errorPath: String? = nil, killWithParent: Bool = false) throws -> Subprocess {
+                      outputPath: String = "/dev/null", errorPath: String? = nil, killWithParent: Bool = false,
+                      inheritedFD: Int32? = nil) throws -> Subprocess {
         let argv = killWithParent ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", executable] + arguments : [executable] + arguments
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var actions = posix_spawn_file_actions_t()
@@ -24,6 +26,9 @@ struct Subprocess {
             posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         } else {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
+        if let inheritedFD {
+            posix_spawn_file_actions_adddup2(&actions, inheritedFD, 3)
         }
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = env.map { strdup($0) } + [nil]

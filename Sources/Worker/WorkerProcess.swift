@@ -1,0 +1,230 @@
+// WorkerProcess: the main loop of `dsched worker`, the process the master spawns to run scripts.
+//
+// Everything happens on one isolated libev loop: the channel to the master, the scripts'
+// pipes and timers, SIGCHLD and SIGTERM. An isolated loop leaves SIGCHLD to us, so the worker
+// reaps its scripts itself with wait4, which also yields their resource usage. Runs start in
+// the order they arrive, at most `maxConcurrent` at once; the rest wait (RunQueue).
+//
+// The worker never outlives its master: a parent-death signal (SIGTERM, handled like the
+// master's own SIGTERM, so that the scripts die too), and EOF on the channel. Either way
+// every running script's process group gets SIGKILL and the loop ends.
+import EventLoop
+import Foundation
+import Glibc
+import Logging
+
+public enum WorkerProcessError: Error, Equatable, CustomStringConvertible {
+    /// The parent exited before the worker could ask to die with it.
+    case orphaned
+    /// The channel fd is not an open descriptor.
+    case badChannel(fd: Int32, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .orphaned: return "the master exited while the worker was starting"
+        case .badChannel(let fd, let code): return "channel fd \(fd) is unusable: \(String(cString: strerror(code)))"
+        }
+    }
+}
+
+public final class WorkerProcess {
+    public struct Configuration: Sendable {
+        /// The inherited socketpair end to the master.
+        public var fd: Int32 = 3
+        public var maxConcurrent = 16
+        /// Seconds between TERM and KILL when a run times out or is cancelled.
+        public var graceSeconds = 5.0
+
+        public init() {}
+    }
+
+    private let configuration: Configuration
+    private let reactor: Reactor
+    private let logger: Logger
+    /// The scripts' environment before the run's own DSCHED_* variables.
+    private let environment: [String: String]
+    private var channel: WorkerChannel!
+    private var signalWatchers: [SignalWatcher] = []
+    private var statsTimer: TimerWatcher!
+    private var running: [Int64: ScriptRun] = [:]
+    private var runIDsByPID: [pid_t: Int64] = [:]
+    private var waiting = RunQueue()
+    /// Why the loop is ending: nil while it runs.
+    private var stopReason: StopReason?
+    private var stopping: Bool { stopReason != nil }
+
+    /// Sets the worker up: parent-death signal, channel, signals, stats timer. Nothing runs
+    /// until `run()`.
+    public init(configuration: Configuration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        environment = ProcessInfo.processInfo.environment
+        let parent = getppid()
+        try ParentDeathSignal.arm(SIGTERM)
+        // The parent may have died before the signal was armed: then we were re-parented.
+        guard getppid() == parent else { throw WorkerProcessError.orphaned }
+        try Self.prepareChannel(configuration.fd)
+        reactor = try Reactor(isolated: true)
+        // Ctrl-C in a terminal reaches the whole foreground group, workers included; the master
+        // decides what happens to its workers, so the worker ignores it.
+        signal(SIGINT, SIG_IGN)
+        signalWatchers = [
+            SignalWatcher(reactor: reactor, signal: SIGCHLD) { [unowned self] _ in reapScripts() },
+            SignalWatcher(reactor: reactor, signal: SIGTERM) { [unowned self] _ in stop(.terminated) },
+        ]
+        channel = WorkerChannel(fd: configuration.fd, reactor: reactor,
+                                onMessage: { [unowned self] in received($0) },
+                                onEnd: { [unowned self] in stop(.channelEnded($0)) })
+        statsTimer = TimerWatcher(reactor: reactor) { [unowned self] in sendStats() }
+        statsTimer.start(after: 1, every: 1)
+    }
+
+    /// Runs until the master goes away or SIGTERM arrives; throws when the channel broke
+    /// (a socket error, or a message that cannot be trusted).
+    public func run() throws(WorkerChannelError) {
+        logger.info("worker started", metadata: [
+            "fd": "\(configuration.fd)", "max_concurrent": "\(configuration.maxConcurrent)",
+            "grace_s": "\(configuration.graceSeconds)",
+        ])
+        reactor.run()
+        if case .channelEnded(let end) = stopReason {
+            if case .closedByMaster = end { return }
+            throw end
+        }
+    }
+
+    /// Makes the channel nonblocking and keeps it out of the scripts (dup2 onto fd 3 cleared
+    /// its close-on-exec flag).
+    private static func prepareChannel(_ fd: Int32) throws {
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0 else { throw WorkerProcessError.badChannel(fd: fd, errno: errno) }
+        guard fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0, fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 else {
+            throw WorkerProcessError.badChannel(fd: fd, errno: errno)
+        }
+    }
+
+    private func received(_ message: WorkerMessage) {
+        switch message {
+        case .run(let request):
+            guard running[request.runID] == nil, !waiting.contains(runID: request.runID) else {
+                logger.error("duplicate run id ignored", metadata: Self.metadata(request))
+                return
+            }
+            waiting.enqueue(request)
+            if running.count >= configuration.maxConcurrent {
+                logger.debug("run waits for a free slot", metadata: Self.metadata(request).merging(["waiting": "\(waiting.count)"]) { $1 })
+            }
+            startWaitingRuns()
+        case .cancel(let runID):
+            if let run = running[runID] {
+                run.cancel()
+            } else if let request = waiting.remove(runID: runID) {
+                // Never started: it finishes at once, cancelled, with no process behind it.
+                logger.info("waiting run cancelled", metadata: Self.metadata(request))
+                let now = reactor.nowMilliseconds
+                channel.send(.finished(WorkerMessage.RunResult(
+                    runID: runID, exitCode: nil, signal: nil, timedOut: false, cancelled: true, startedAt: now,
+                    finishedAt: now, output: "", outputTruncated: false, maxRSSKilobytes: 0, cpuUserMilliseconds: 0,
+                    cpuSystemMilliseconds: 0, error: nil)))
+            } else {
+                logger.debug("cancel of a run that is not here (already finished?)", metadata: ["run_id": "\(runID)"])
+            }
+        case .started, .finished, .stats:
+            // Only a worker sends these: a master that does is out of step with us.
+            stop(.channelEnded(.protocolError("the master sent a worker's message: \(message)")))
+        }
+    }
+
+    /// Starts waiting runs while there are free slots. A run that cannot be spawned is
+    /// reported finished, with its error, at once.
+    private func startWaitingRuns() {
+        while !stopping, running.count < configuration.maxConcurrent, let request = waiting.dequeue() {
+            var runLogger = logger
+            runLogger[metadataKey: "run_id"] = "\(request.runID)"
+            runLogger[metadataKey: "job_id"] = "\(request.jobID)"
+            do {
+                let run = try ScriptRun.start(request, reactor: reactor, environment: environment,
+                                              graceSeconds: configuration.graceSeconds, logger: runLogger,
+                                              onFinished: { [unowned self] in finished($0) })
+                running[request.runID] = run
+                runIDsByPID[run.pid] = request.runID
+                runLogger.info("run started", metadata: ["pid": "\(run.pid)", "attempt": "\(request.attempt)"])
+                channel.send(.started(runID: request.runID, pid: run.pid, startedAt: run.startedAt))
+            } catch {
+                runLogger.error("run could not start", metadata: ["error": "\(error)"])
+                channel.send(.finished(ScriptRun.failure(request, error: error, at: reactor.nowMilliseconds)))
+            }
+        }
+    }
+
+    private func finished(_ result: WorkerMessage.RunResult) {
+        guard let run = running.removeValue(forKey: result.runID) else { return }
+        runIDsByPID[run.pid] = nil
+        var metadata: Logger.Metadata = [
+            "run_id": "\(result.runID)", "job_id": "\(run.request.jobID)",
+            "duration_ms": "\(result.finishedAt - result.startedAt)", "output_bytes": "\(result.output.utf8.count)",
+        ]
+        if let code = result.exitCode { metadata["exit_code"] = "\(code)" }
+        if let signal = result.signal { metadata["signal"] = "\(signal)" }
+        if result.timedOut { metadata["timed_out"] = "true" }
+        if result.cancelled { metadata["cancelled"] = "true" }
+        logger.info("run finished", metadata: metadata)
+        channel.send(.finished(result))
+        startWaitingRuns()
+    }
+
+    /// Reaps every exited child (one SIGCHLD may stand for several) and finishes their runs.
+    private func reapScripts() {
+        while true {
+            var status: Int32 = 0
+            var usage = rusage()
+            let pid = wait4(-1, &status, WNOHANG, &usage)
+            if pid < 0 && errno == EINTR { continue }
+            // 0: the others are still running; -1 (ECHILD): no children left.
+            guard pid > 0 else { return }
+            guard let runID = runIDsByPID[pid], let run = running[runID] else {
+                logger.warning("reaped a child that is no run's", metadata: ["pid": "\(pid)"])
+                continue
+            }
+            run.reaped(status: status, usage: usage)
+        }
+    }
+
+    private func sendStats() {
+        // A master that has not read the last figures does not need another set queued.
+        guard !channel.hasPendingOutput else { return }
+        channel.send(.stats(WorkerMessage.WorkerStats(
+            rssKilobytes: ProcessFootprint.residentKilobytes(), cpuMilliseconds: ProcessFootprint.cpuMilliseconds(),
+            running: running.count)))
+    }
+
+    private enum StopReason: CustomStringConvertible {
+        case terminated
+        case channelEnded(WorkerChannelError)
+
+        var description: String {
+            switch self {
+            case .terminated: return "SIGTERM (from the master, or from the kernel as the master exited)"
+            case .channelEnded(let end): return end.description
+            }
+        }
+    }
+
+    /// Kills every running script's process group and ends the loop. Waiting runs are dropped:
+    /// the master that sent them is gone (or is stopping us) and will not hear of them again.
+    private func stop(_ reason: StopReason) {
+        guard !stopping else { return }
+        stopReason = reason
+        logger.notice("worker stopping: killing running scripts", metadata: [
+            "reason": "\(reason)", "running": "\(running.count)", "waiting": "\(waiting.count)",
+        ])
+        for run in running.values {
+            run.killGroup()
+        }
+        reactor.stop()
+    }
+
+    private static func metadata(_ request: WorkerMessage.RunRequest) -> Logger.Metadata {
+        ["run_id": "\(request.runID)", "job_id": "\(request.jobID)"]
+    }
+}

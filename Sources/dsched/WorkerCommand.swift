@@ -1,0 +1,48 @@
+// WorkerCommand: `dsched worker`, the process `dsched serve` spawns to run scripts. Internal:
+// hidden from help, started with its end of a socketpair to the master as an inherited fd.
+import ArgumentParser
+import Glibc
+import Logging
+import Worker
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run scripts for a node master (internal: spawned by `dsched serve`).",
+        shouldDisplay: false
+    )
+
+    @Option(help: "The inherited socketpair end to the master.")
+    var fd: Int32 = 3
+
+    @Option(help: "Scripts run at once; more wait, in order.")
+    var maxConcurrent = 16
+
+    @Option(help: "Seconds between TERM and KILL when a run times out or is cancelled.")
+    var grace = 5.0
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env DSCHED_LOG_LEVEL, default info).")
+    var logLevel: String?
+
+    func validate() throws {
+        guard fd >= 0 else { throw ValidationError("--fd must be a file descriptor (0 or more)") }
+        guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1") }
+        guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be a number of seconds, 0 or more") }
+    }
+
+    func run() throws {
+        try LoggingSystem.bootstrapStandardError(level: logLevel)
+        var logger = Logger(label: "dsched.worker")
+        logger[metadataKey: "worker_pid"] = "\(getpid())"
+        var configuration = WorkerProcess.Configuration()
+        configuration.fd = fd
+        configuration.maxConcurrent = maxConcurrent
+        configuration.graceSeconds = grace
+        do {
+            try WorkerProcess(configuration: configuration, logger: logger).run()
+        } catch {
+            logger.critical("worker failed", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+}
