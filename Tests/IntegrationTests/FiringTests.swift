@@ -4,18 +4,22 @@ import XCTest
 
 final class FiringTests: XCTestCase {
     private var database: TestDatabase!
+    /// The nodes a test started, alive until it ends.
+    private var nodes: [ServerProcess] = []
 
     override func setUpWithError() throws {
         database = try TestDatabase()
     }
 
     override func tearDown() {
+        nodes = []
         database = nil
     }
 
     private func startNode(_ arguments: [String] = []) throws -> (ServerProcess, RawClient) {
         let server = try ServerProcess(arguments: ["--workers", "2", "--reload-interval", "0.5"] + arguments, environment: database.environment)
         try waitForReady(server)
+        nodes.append(server)
         return (server, try RawClient(port: server.port))
     }
 

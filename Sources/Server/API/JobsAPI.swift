@@ -38,8 +38,8 @@ public final class JobsAPI {
         router.add("GET", "/jobs/{id}", guarded(show))
         router.add("PATCH", "/jobs/{id}", guarded(patch))
         router.add("DELETE", "/jobs/{id}", guarded(delete))
-        router.add("POST", "/jobs/{id}/pause", guarded { [unowned self] request, responder throws(APIError) in try setPaused(true, request, responder) })
-        router.add("POST", "/jobs/{id}/resume", guarded { [unowned self] request, responder throws(APIError) in try setPaused(false, request, responder) })
+        router.add("POST", "/jobs/{id}/pause", guarded { [self] request, responder throws(APIError) in try setPaused(true, request, responder) })
+        router.add("POST", "/jobs/{id}/resume", guarded { [self] request, responder throws(APIError) in try setPaused(false, request, responder) })
     }
 
     private func guarded(_ handler: @escaping (HTTPRequest, Responder) throws(APIError) -> Void) -> HTTPServer.Handler {

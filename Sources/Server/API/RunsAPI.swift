@@ -17,11 +17,12 @@ public final class RunsAPI {
         self.authenticator = authenticator
     }
 
+    /// The router's handlers hold this API (and it holds nothing of the router).
     public func register(on router: Router) {
-        router.add("GET", "/jobs/{id}/runs", APIHandler.guarded(authenticator) { [unowned self] request, responder throws(APIError) in try runs(request, responder) })
-        router.add("GET", "/runs/{id}", APIHandler.guarded(authenticator) { [unowned self] request, responder throws(APIError) in try show(request, responder) })
-        router.add("POST", "/jobs/{id}/run", APIHandler.guarded(authenticator) { [unowned self] request, responder throws(APIError) in try runNow(request, responder) })
-        router.add("GET", "/workers", APIHandler.guarded(authenticator) { [unowned self] in workers($0, $1) })
+        router.add("GET", "/jobs/{id}/runs", APIHandler.guarded(authenticator) { [self] request, responder throws(APIError) in try runs(request, responder) })
+        router.add("GET", "/runs/{id}", APIHandler.guarded(authenticator) { [self] request, responder throws(APIError) in try show(request, responder) })
+        router.add("POST", "/jobs/{id}/run", APIHandler.guarded(authenticator) { [self] request, responder throws(APIError) in try runNow(request, responder) })
+        router.add("GET", "/workers", APIHandler.guarded(authenticator) { [self] in workers($0, $1) })
     }
 
     private func runs(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
