@@ -3,8 +3,9 @@
 # rate of spawning `/bin/sh -c true` in a tight loop on the same machine, in the same run.
 #
 # 1,000 jobs at 500 ms running `true` (≈ 2,000 runs/s offered) for $DURATION on a release
-# build. Runs recorded per second and fire lateness (started_at − scheduled_at) are read from
-# job_run for the middle of the window (the first and last 5 s are left out). Then the
+# build, after an unsaturated round of 200 jobs (400 runs/s) for the lateness it gives. Runs
+# recorded per second and fire lateness (started_at − scheduled_at) are read from job_run for
+# the middle of the window (the first and last 5 s are left out). Then the
 # master's memory per scheduled job: RSS with 100,000 hourly jobs loaded minus RSS with none.
 # Usage: perf/bench-fire.sh   (make bench-fire builds the release binary first)
 set -euo pipefail
@@ -33,27 +34,35 @@ start_node() {
 stop_node() { kill "$dsched_pid"; wait "$dsched_pid" 2>/dev/null || true; dsched_pid=; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$dsched_pid/status"; }
 
-fresh_database
-start_node
-python3 - "$port" <<'PY'
+# fire JOBS DURATION: submit JOBS jobs at 500 ms running `true`, let them fire for DURATION
+# seconds, stop the node, and print runs/s succeeded and lateness over the middle of the window.
+fire() {
+    fresh_database
+    start_node
+    python3 - "$port" "$1" <<'PY'
 import json, sys, urllib.request
-jobs = [{"name": f"fire-{i}", "frequency": 500, "script": "true"} for i in range(1000)]
+jobs = [{"name": f"fire-{i}", "frequency": 500, "script": "true"} for i in range(int(sys.argv[2]))]
 request = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/jobs", data=json.dumps(jobs).encode(),
                                  headers={"Content-Type": "application/json"})
 assert urllib.request.urlopen(request).status == 201
 PY
-sleep "$duration"
-stop_node
-window="scheduled_at BETWEEN (SELECT min(scheduled_at) FROM job_run) + interval '5 s' AND (SELECT max(scheduled_at) FROM job_run) - interval '5 s'"
-read -r recorded seconds p50 p99 pending <<<"$(psql -qtA -F ' ' -d "$database" -c "
-    SELECT count(*) FILTER (WHERE status = 'succeeded'),
-           extract(epoch FROM max(scheduled_at) - min(scheduled_at)),
-           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - scheduled_at)) * 1000)::numeric, 1),
-           round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - scheduled_at)) * 1000)::numeric, 1),
-           count(*) FILTER (WHERE status <> 'succeeded')
-    FROM job_run WHERE $window")"
-dsched_rate=$(awk -v r="$recorded" -v s="$seconds" 'BEGIN { printf "%.0f", r / s }')
-echo "dsched: $dsched_rate runs/s recorded succeeded over ${seconds}s (offered 2000/s), not succeeded $pending; lateness p50 ${p50} ms, p99 ${p99} ms"
+    sleep "$2"
+    stop_node
+    local window="scheduled_at BETWEEN (SELECT min(scheduled_at) FROM job_run) + interval '5 s' AND (SELECT max(scheduled_at) FROM job_run) - interval '5 s'"
+    read -r recorded seconds p50 p99 pending <<<"$(psql -qtA -F ' ' -d "$database" -c "
+        SELECT count(*) FILTER (WHERE status = 'succeeded'),
+               extract(epoch FROM max(scheduled_at) - min(scheduled_at)),
+               round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - scheduled_at)) * 1000)::numeric, 1),
+               round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - scheduled_at)) * 1000)::numeric, 1),
+               count(*) FILTER (WHERE status <> 'succeeded')
+        FROM job_run WHERE $window")"
+    rate=$(awk -v r="$recorded" -v s="$seconds" 'BEGIN { printf "%.0f", r / s }')
+    echo "dsched, $1 jobs at 500 ms (offered $(( $1 * 2 ))/s): $rate runs/s succeeded over ${seconds}s; not finished when stopped $pending; lateness p50 ${p50} ms, p99 ${p99} ms"
+}
+
+fire 200 15
+fire 1000 "$duration"
+dsched_rate=$rate
 
 raw_rate=$(python3 - <<'PY'
 import os, time
