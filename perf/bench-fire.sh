@@ -34,14 +34,20 @@ start_node() {
 stop_node() { kill "$dsched_pid"; wait "$dsched_pid" 2>/dev/null || true; dsched_pid=; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$dsched_pid/status"; }
 
-# fire JOBS DURATION: submit JOBS jobs at 500 ms running `true`, let them fire for DURATION
-# seconds, stop the node, and print runs/s succeeded and lateness over the middle of the window.
+# fire JOBS DURATION: submit JOBS jobs at 500 ms running `true`, their start dates spread over
+# one period (independent jobs do not all tick on the same millisecond), let them fire for
+# DURATION seconds, stop the node, and print runs/s succeeded and lateness over the middle of
+# the window.
 fire() {
     fresh_database
     start_node
     python3 - "$port" "$1" <<'PY'
-import json, sys, urllib.request
-jobs = [{"name": f"fire-{i}", "frequency": 500, "script": "true"} for i in range(int(sys.argv[2]))]
+import datetime, json, sys, urllib.request
+count = int(sys.argv[2])
+base = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1)
+def start(i):  # phases spread over the period, as independent jobs would be
+    return (base + datetime.timedelta(milliseconds=i * 500 // count)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+jobs = [{"name": f"fire-{i}", "frequency": 500, "startdate": start(i), "script": "true"} for i in range(count)]
 request = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/jobs", data=json.dumps(jobs).encode(),
                                  headers={"Content-Type": "application/json"})
 assert urllib.request.urlopen(request).status == 201

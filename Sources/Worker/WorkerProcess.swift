@@ -148,7 +148,7 @@ public final class WorkerProcess {
                                               onFinished: { [unowned self] in finished($0) })
                 running[request.runID] = run
                 runIDsByPID[run.pid] = request.runID
-                runLogger.info("run started", metadata: ["pid": "\(run.pid)", "attempt": "\(request.attempt)"])
+                runLogger.debug("run started", metadata: ["pid": "\(run.pid)", "attempt": "\(request.attempt)"])
                 channel.send(.started(runID: request.runID, pid: run.pid, startedAt: run.startedAt))
             } catch {
                 runLogger.error("run could not start", metadata: ["error": "\(error)"])
@@ -168,7 +168,7 @@ public final class WorkerProcess {
         if let signal = result.signal { metadata["signal"] = "\(signal)" }
         if result.timedOut { metadata["timed_out"] = "true" }
         if result.cancelled { metadata["cancelled"] = "true" }
-        logger.info("run finished", metadata: metadata)
+        logger.debug("run finished", metadata: metadata)
         channel.send(.finished(result))
         startWaitingRuns()
     }

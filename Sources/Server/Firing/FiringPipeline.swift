@@ -76,6 +76,8 @@ public final class FiringPipeline {
     /// The last tick recorded per job, read once at the first load (misfire handling).
     private var lastTicks: [Int64: Int64]?
     private var reloading = false
+    private var stopping = false
+    private var drainTimer: TimerWatcher?
 
     public init(reactor: Reactor, configuration: Configuration, jobStore: JobStore, runStore: RunStore,
                 supervisorConfiguration: Supervisor.Configuration, logger: Logger) {
@@ -101,9 +103,22 @@ public final class FiringPipeline {
         reloadTimer.start(after: 0, every: configuration.reloadInterval)
     }
 
-    public func stop() {
+    /// Stops firing, lets the runs in flight finish and their results reach the store (for at
+    /// most `grace` seconds), then stops the workers and calls `completion`.
+    public func stop(grace: Double, completion: @escaping () -> Void) {
+        stopping = true
         reloadTimer.stop()
-        supervisor.stop()
+        let deadline = reactor.now + grace
+        drainTimer = TimerWatcher(reactor: reactor) { [unowned self] in
+            guard (liveRuns.isEmpty && !runStore.hasPendingWrites) || reactor.now >= deadline else { return }
+            if !liveRuns.isEmpty {
+                logger.warning("stopping with runs in flight", metadata: ["runs": "\(liveRuns.count)"])
+            }
+            drainTimer = nil
+            supervisor.stop()
+            completion()
+        }
+        drainTimer?.start(after: 0, every: 0.05)
     }
 
     public var workers: [Supervisor.WorkerInfo] { supervisor.info }
@@ -213,6 +228,7 @@ public final class FiringPipeline {
     // MARK: - Firing
 
     private func expired(_ timer: Timer, at deadline: Int64) {
+        guard !stopping else { return }
         switch timer.kind {
         case .tick:
             guard var entry = entries[timer.id] else { return }
@@ -244,6 +260,10 @@ public final class FiringPipeline {
 
     /// Runs a job now, outside its schedule (`POST /jobs/{id}/run`).
     public func runNow(_ job: Job, completion: @escaping (Result<Run, StoreError>) -> Void) {
+        guard !stopping else {
+            completion(.failure(.unavailable("the node is stopping")))
+            return
+        }
         let claim = TickClaim(jobID: job.id, scheduledAt: reactor.nowMilliseconds, attempt: 1)
         claimAndDispatch(claim, job: job, completion: completion)
     }

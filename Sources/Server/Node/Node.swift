@@ -77,11 +77,16 @@ public final class Node {
     private func stop(signal: Int32) {
         guard !server.isShuttingDown else { return }
         logger.info("shutting down", metadata: ["signal": "\(signal)", "connections": "\(server.connectionCount)"])
-        pipeline.stop()
-        server.shutdown(grace: configuration.shutdownGrace) { [unowned self] in
-            self.signalWatchers = []
-            self.reactor.stop()
+        var pending = 2
+        let finished = { [unowned self] in
+            pending -= 1
+            if pending == 0 {
+                signalWatchers = []
+                reactor.stop()
+            }
         }
+        pipeline.stop(grace: configuration.shutdownGrace, completion: finished)
+        server.shutdown(grace: configuration.shutdownGrace, completion: finished)
     }
 }
 

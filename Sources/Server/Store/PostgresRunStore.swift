@@ -79,6 +79,8 @@ public final class PostgresRunStore: RunStore {
 
     // MARK: - Status updates
 
+    public var hasPendingWrites: Bool { updateInFlight || !pendingUpdates.isEmpty || claimInFlight || !pendingClaims.isEmpty }
+
     public func started(runID: Int64, workerPID: Int32, at: Int64) {
         enqueue(Run(id: runID, jobID: 0, scheduledAt: 0, attempt: 0, nodeID: nil, workerPID: workerPID, status: .running,
                     startedAt: at, finishedAt: nil, exitCode: nil, signal: nil, output: "", outputTruncated: false))
@@ -97,7 +99,7 @@ public final class PostgresRunStore: RunStore {
     /// finished row is never set back to running (the started update may arrive second).
     private func flushUpdates() {
         guard !updateInFlight, !pendingUpdates.isEmpty else { return }
-        let batch = pendingUpdates
+        let batch = Self.merged(pendingUpdates)
         pendingUpdates = []
         updateInFlight = true
         var ids = PostgresArrayLiteral(), pids = PostgresArrayLiteral(), statuses = PostgresArrayLiteral()
@@ -138,6 +140,31 @@ public final class PostgresRunStore: RunStore {
             }
             flushUpdates()
         })
+    }
+
+    /// One update per run: an UPDATE … FROM with two source rows for one target row applies
+    /// only one of them, so a run's `started` and `finished` in the same batch become one row.
+    static func merged(_ updates: [Run]) -> [Run] {
+        var order: [Int64] = []
+        var byID: [Int64: Run] = [:]
+        for update in updates {
+            guard var existing = byID[update.id] else {
+                order.append(update.id)
+                byID[update.id] = update
+                continue
+            }
+            if update.status == .running {
+                existing.workerPID = existing.workerPID ?? update.workerPID
+                existing.startedAt = existing.startedAt ?? update.startedAt
+            } else {
+                let started = existing
+                existing = update
+                existing.workerPID = existing.workerPID ?? started.workerPID
+                existing.startedAt = existing.startedAt ?? started.startedAt
+            }
+            byID[update.id] = existing
+        }
+        return order.map { byID[$0]! }
     }
 
     public func markDone(jobID: Int64) {

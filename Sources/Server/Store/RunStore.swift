@@ -9,6 +9,8 @@ public protocol RunStore: AnyObject {
     func started(runID: Int64, workerPID: Int32, at: Int64)
     /// Records how runs ended.
     func finished(_ run: Run)
+    /// Whether recorded results are still on their way to the store (for a graceful stop).
+    var hasPendingWrites: Bool { get }
     /// Marks a non-repeating job done after its run.
     func markDone(jobID: Int64)
     func run(id: Int64, completion: @escaping (Result<Run?, StoreError>) -> Void)
