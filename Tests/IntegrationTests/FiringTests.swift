@@ -137,4 +137,53 @@ final class FiringTests: XCTestCase {
         XCTAssertEqual(row[0], row[2], "no tick missed between the first and the last")
         XCTAssertEqual(row[3], 2, "both nodes fired some ticks: the insert decided")
     }
+
+    func testPauseAndDeleteTakeEffectAtOnce() throws {
+        let (_, client) = try startNode(["--reload-interval", "60"])
+        let job = try createJob(client, #"{"name":"pausable","frequency":100,"script":"true"}"#)
+        usleep(700_000)
+        XCTAssertEqual(try client.request("POST", "/jobs/\(job)/pause").status, 200)
+        usleep(300_000)
+        let paused = try database.query("SELECT count(*) FROM job_run WHERE job_id = \(job)")
+        usleep(700_000)
+        XCTAssertEqual(try database.query("SELECT count(*) FROM job_run WHERE job_id = \(job)"), paused, "no tick while paused")
+        XCTAssertEqual(try client.request("POST", "/jobs/\(job)/resume").status, 200)
+        usleep(700_000)
+        XCTAssertGreaterThan(Int(try database.query("SELECT count(*) FROM job_run WHERE job_id = \(job)"))!, Int(paused)!)
+        XCTAssertEqual(try client.request("DELETE", "/jobs/\(job)").status, 204)
+        usleep(300_000)
+        XCTAssertEqual(try database.query("SELECT count(*) FROM job_run WHERE job_id = \(job)"), "0", "history goes with the job")
+        usleep(500_000)
+        XCTAssertEqual(try database.query("SELECT count(*) FROM job_run WHERE job_id = \(job)"), "0", "and it fires no more")
+    }
+
+    func testReplaceStopsTheLiveRun() throws {
+        let (_, client) = try startNode(["--kill-grace", "0.2"])
+        let job = try createJob(client, #"{"name":"replaced","frequency":400,"concurrency":"replace","script":"sleep 5"}"#)
+        XCTAssertTrue(try waitUntil(timeout: 5) {
+            try runs(client, job: job).contains { $0["status"] as? String == "cancelled" }
+        }, "a tick that finds a live run stops it")
+    }
+
+    func testMissedTicksRunOnceAfterDowntime() throws {
+        var (node, client) = try startNode()
+        let job = try createJob(client, #"{"name":"missed","frequency":200,"script":"true"}"#)
+        usleep(1_000_000)
+        node.signal(SIGKILL)
+        _ = node.waitForExit()
+        nodes.removeAll()
+        let lastBeforeKill = try database.query("SELECT (extract(epoch FROM max(scheduled_at)) * 1000)::bigint FROM job_run WHERE job_id = \(job)")
+        usleep(2_000_000)
+        let restart = Int64(Date().timeIntervalSince1970 * 1000)
+        (node, client) = try startNode()
+        usleep(1_000_000)
+        func count(_ from: String, _ to: Int64) throws -> Int {
+            Int(try database.query("""
+                SELECT count(*) FROM job_run WHERE job_id = \(job)
+                AND scheduled_at > to_timestamp(\(from) / 1000.0) AND scheduled_at <= to_timestamp(\(to) / 1000.0)
+                """))!
+        }
+        XCTAssertEqual(try count(lastBeforeKill, restart - 250), 0, "the ticks missed while no node ran are not all run")
+        XCTAssertGreaterThanOrEqual(try count(lastBeforeKill, restart + 1000), 2, "the latest missed one runs, and the schedule goes on")
+    }
 }
