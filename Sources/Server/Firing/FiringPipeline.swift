@@ -76,6 +76,13 @@ public final class FiringPipeline {
     /// The last tick recorded per job, read once at the first load (misfire handling).
     private var lastTicks: [Int64: Int64]?
     private var reloading = false
+    private var reloads = 0
+    /// The store's clock at the last reload, less the margin: where the next one starts.
+    private var changedSince: Int64?
+    /// Versions of jobs seen but not in the wheel (paused): spares re-reading them every reload.
+    private var unscheduled: [Int64: Int] = [:]
+    static let fullReloadEvery = 15
+    static let reloadMarginMilliseconds: Int64 = 5_000
     private var stopping = false
     private var drainTimer: TimerWatcher?
 
@@ -145,15 +152,24 @@ public final class FiringPipeline {
             }
             return
         }
-        jobStore.versions { [self] outcome in
-            guard case .success(let versions) = outcome else {
+        // Most reloads ask only for rows changed since the last one (less a margin for
+        // transactions that committed late); every `fullReloadEvery`-th compares all versions,
+        // which is how deletions made on other nodes are seen.
+        reloads += 1
+        let full = changedSince == nil || reloads % Self.fullReloadEvery == 0
+        jobStore.versions(changedSince: full ? nil : changedSince) { [self] outcome in
+            guard case .success(let answer) = outcome else {
                 reloading = false
                 return
             }
-            for id in entries.keys where versions[id] == nil {
-                remove(jobID: id)
+            changedSince = answer.now - Self.reloadMarginMilliseconds
+            if full {
+                for id in entries.keys where answer.versions[id] == nil {
+                    remove(jobID: id)
+                }
+                unscheduled = unscheduled.filter { answer.versions[$0.key] != nil }
             }
-            let changed = versions.filter { entries[$0.key]?.job.version != $0.value }.map(\.key)
+            let changed = answer.versions.filter { (entries[$0.key]?.job.version ?? unscheduled[$0.key]) != $0.value }.map(\.key)
             guard !changed.isEmpty else {
                 reloading = false
                 return
@@ -179,6 +195,7 @@ public final class FiringPipeline {
     }
 
     private func remove(jobID: Int64) {
+        unscheduled[jobID] = nil
         guard let entry = entries.removeValue(forKey: jobID) else { return }
         if let timer = entry.timer {
             wheel.cancel(timer)
@@ -187,18 +204,22 @@ public final class FiringPipeline {
 
     private func update(_ job: Job) {
         let previous = entries[job.id]
-        if let previous, previous.job.version >= job.version { return }
+        let seenBefore = previous != nil || unscheduled[job.id] != nil
+        if let known = previous?.job.version ?? unscheduled[job.id], known >= job.version { return }
         if let timer = previous?.timer {
             wheel.cancel(timer)
         }
         guard !job.definition.paused, !job.done, let times = try? job.definition.fireTimes() else {
-            if previous != nil { entries[job.id] = nil }
+            entries[job.id] = nil
+            unscheduled[job.id] = job.version
             return
         }
+        unscheduled[job.id] = nil
         var entry = Entry(job: job, times: times, timer: nil, live: previous?.live ?? [])
         let now = reactor.nowMilliseconds
-        if previous != nil {
-            // A changed definition starts from now: its earlier ticks were the old schedule's.
+        if seenBefore {
+            // A changed (or resumed) job starts from now: earlier ticks were the old schedule's,
+            // or fell while it was paused.
             entry.timer = times.next(after: now).map { wheel.schedule(Timer(kind: .tick, id: job.id), at: $0) }
             entries[job.id] = entry
             return

@@ -15,8 +15,9 @@ public protocol JobStore: AnyObject {
     /// Replaces a job's definition if its version is still `job.version`; nil when it is not
     /// (changed or deleted meanwhile).
     func update(_ job: Job, to definition: JobDraft, completion: @escaping (Result<Job?, StoreError>) -> Void)
-    /// The version of every job not done (paused ones included), to find what changed.
-    func versions(completion: @escaping (Result<[Int64: Int], StoreError>) -> Void)
+    /// The version of every job not done (paused ones included) changed at or after `since`
+    /// (epoch ms; nil: all of them), and the store's clock when it answered, to find what changed.
+    func versions(changedSince since: Int64?, completion: @escaping (Result<(versions: [Int64: Int], now: Int64), StoreError>) -> Void)
     func fetch(ids: [Int64], completion: @escaping (Result<[Job], StoreError>) -> Void)
     /// Whether a job was deleted.
     func delete(id: Int64, completion: @escaping (Result<Bool, StoreError>) -> Void)

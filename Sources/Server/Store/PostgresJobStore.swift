@@ -143,16 +143,22 @@ public final class PostgresJobStore: JobStore {
         query(sql, Self.parameters(of: definition) + [String(job.id), String(job.version)]) { completion($0.map(\.first)) }
     }
 
-    public func versions(completion: @escaping (Result<[Int64: Int], StoreError>) -> Void) {
-        postgres.send(PostgresQuery("SELECT id, version FROM job WHERE NOT done") { outcome in
+    public func versions(changedSince since: Int64?,
+                         completion: @escaping (Result<(versions: [Int64: Int], now: Int64), StoreError>) -> Void) {
+        let sql = "SELECT id, version, (extract(epoch FROM now()) * 1000)::bigint FROM job WHERE NOT done "
+            + "AND ($1::bigint IS NULL OR updated_at >= to_timestamp($1::bigint / 1000.0)) "
+            + "UNION ALL SELECT NULL, NULL, (extract(epoch FROM now()) * 1000)::bigint"
+        postgres.send(PostgresQuery(sql, [since.map(String.init)]) { outcome in
             completion(outcome.map { result in
                 var versions: [Int64: Int] = [:]
+                var now: Int64 = 0
                 for row in result.rows {
+                    now = row[2].flatMap { Int64($0) } ?? now
                     if let id = row[0].flatMap({ Int64($0) }), let version = row[1].flatMap({ Int($0) }) {
                         versions[id] = version
                     }
                 }
-                return versions
+                return (versions, now)
             }.mapError(Self.storeError))
         })
     }
