@@ -44,12 +44,21 @@ public final class FiringPipeline {
         let id: Int64
     }
 
-    private struct Entry {
+    /// A scheduled job. A class, so that the table of 100,000s of them holds pointers: a
+    /// growing dictionary then moves 16-byte slots, not whole job rows (which showed up as
+    /// pauses of tens of milliseconds under heavy submission).
+    private final class Entry {
         var job: Job
         var times: FireTimes
         var timer: TimerHandle?
         /// Runs of this job not yet finished.
-        var live: Set<Int64> = []
+        var live: Set<Int64>
+
+        init(job: Job, times: FireTimes, live: Set<Int64>) {
+            self.job = job
+            self.times = times
+            self.live = live
+        }
     }
 
     private struct LiveRun {
@@ -82,7 +91,7 @@ public final class FiringPipeline {
     /// Versions of jobs seen but not in the wheel (paused): spares re-reading them every reload.
     private var unscheduled: [Int64: Int] = [:]
     static let fullReloadEvery = 15
-    static let reloadMarginMilliseconds: Int64 = 5_000
+    static let reloadMarginMilliseconds: Int64 = 1_000
     private var stopping = false
     private var drainTimer: TimerWatcher?
 
@@ -215,7 +224,7 @@ public final class FiringPipeline {
             return
         }
         unscheduled[job.id] = nil
-        var entry = Entry(job: job, times: times, timer: nil, live: previous?.live ?? [])
+        let entry = Entry(job: job, times: times, live: previous?.live ?? [])
         let now = reactor.nowMilliseconds
         if seenBefore {
             // A changed (or resumed) job starts from now: earlier ticks were the old schedule's,
@@ -243,7 +252,6 @@ public final class FiringPipeline {
             }
         }
         entry.timer = tick.map { wheel.schedule(Timer(kind: .tick, id: job.id), at: $0) }
-        entries[job.id]?.timer = entry.timer
     }
 
     // MARK: - Firing
@@ -252,9 +260,8 @@ public final class FiringPipeline {
         guard !stopping else { return }
         switch timer.kind {
         case .tick:
-            guard var entry = entries[timer.id] else { return }
+            guard let entry = entries[timer.id] else { return }
             entry.timer = entry.times.next(after: deadline).map { wheel.schedule(Timer(kind: .tick, id: timer.id), at: $0) }
-            entries[timer.id] = entry
             fire(jobID: timer.id, tick: deadline, attempt: 1)
         case .retry:
             guard let claim = pendingRetries.removeValue(forKey: timer.id) else { return }
@@ -371,9 +378,8 @@ public final class FiringPipeline {
             nodeID: configuration.nodeID, workerPID: live.workerPID, status: status,
             startedAt: result?.startedAt ?? live.startedAt, finishedAt: result?.finishedAt ?? now,
             exitCode: result?.exitCode, signal: result?.signal, output: output, outputTruncated: result?.outputTruncated ?? false))
-        guard var entry = entries[claim.jobID] else { return }
+        guard let entry = entries[claim.jobID] else { return }
         entry.live = entry.live.filter { liveRuns[$0] != nil }
-        entries[claim.jobID] = entry
         let definition = entry.job.definition
         let failed = status == .failed || status == .timedOut || status == .lost
         if failed && claim.attempt <= definition.retries {

@@ -29,7 +29,7 @@ public final class Node {
         postgresConfiguration.queueTimeout = configuration.postgres.queueTimeout
         postgres = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: configuration.postgres.connections,
                                 prelude: Migrations.script, logger: logger)
-        let store = PostgresJobStore(postgres: postgres)
+        let store = PostgresJobStore(postgres: postgres, nodeID: configuration.nodeID)
         let runStore = PostgresRunStore(postgres: postgres, logger: logger)
         var supervisorConfiguration = Supervisor.Configuration(workers: configuration.workers)
         supervisorConfiguration.maxConcurrentPerWorker = configuration.maxConcurrentPerWorker

@@ -14,14 +14,17 @@ import Foundation
 
 public final class PostgresJobStore: JobStore {
     private let postgres: PostgresPool
+    /// Recorded as `updated_by` on every row this node writes.
+    private let nodeID: String
     private var pendingCreates: [(drafts: [JobDraft], completion: (Result<[Job], StoreError>) -> Void)] = []
     private var insertsInFlight = 0
 
     /// Bounds one statement's rows (and so the size of its array parameters).
     static let maxRowsPerInsert = 1000
 
-    public init(postgres: PostgresPool) {
+    public init(postgres: PostgresPool, nodeID: String) {
         self.postgres = postgres
+        self.nodeID = nodeID
     }
 
     public var isAvailable: Bool { postgres.isReady }
@@ -85,8 +88,8 @@ public final class PostgresJobStore: JobStore {
     /// One statement text whatever the batch size: each column travels as one array
     /// parameter, so PostgreSQL parses a 13-parameter statement instead of one with 13 per row.
     static let insertSQL = "INSERT INTO job (name, description, frequency, startdate, script, repeat, timezone, timeout_ms, "
-        + "retries, retry_backoff_ms, concurrency, misfire, paused) SELECT * FROM unnest($1::text[], $2::text[], "
-        + "$3::text[], $4::timestamptz[], $5::text[], $6::boolean[], $7::text[], $8::bigint[], $9::integer[], "
+        + "retries, retry_backoff_ms, concurrency, misfire, paused, updated_by) SELECT *, $14::text FROM unnest($1::text[], "
+        + "$2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::boolean[], $7::text[], $8::bigint[], $9::integer[], "
         + "$10::bigint[], $11::text[], $12::text[], $13::boolean[]) "
         + "RETURNING id, (extract(epoch FROM created_at) * 1000)::bigint"
 
@@ -99,7 +102,7 @@ public final class PostgresJobStore: JobStore {
         }
         // Only the id and the commit time come back: the rest of each row is the draft itself
         // (a new row has version 1, is not done, and was updated when it was created).
-        postgres.send(PostgresQuery(prepared: "dsched_insert_jobs", Self.insertSQL, columns.map { $0.text }) { outcome in
+        postgres.send(PostgresQuery(prepared: "dsched_insert_jobs", Self.insertSQL, columns.map { $0.text } + [nodeID]) { outcome in
             completion(outcome.flatMap { result in
                 // Committed, but not as expected: not a server refusal (which would be retried
                 // request by request and could insert twice).
@@ -138,17 +141,18 @@ public final class PostgresJobStore: JobStore {
     public func update(_ job: Job, to definition: JobDraft, completion: @escaping (Result<Job?, StoreError>) -> Void) {
         let sql = "UPDATE job SET name = $1, description = $2, frequency = $3, startdate = $4, script = $5, repeat = $6, "
             + "timezone = $7, timeout_ms = $8, retries = $9, retry_backoff_ms = $10, concurrency = $11, misfire = $12, "
-            + "paused = $13, updated_at = now(), version = version + 1 WHERE id = $14 AND version = $15 RETURNING "
-            + Self.columns
-        query(sql, Self.parameters(of: definition) + [String(job.id), String(job.version)]) { completion($0.map(\.first)) }
+            + "paused = $13, updated_at = now(), version = version + 1, updated_by = $16 WHERE id = $14 AND version = $15 "
+            + "RETURNING " + Self.columns
+        query(sql, Self.parameters(of: definition) + [String(job.id), String(job.version), nodeID]) { completion($0.map(\.first)) }
     }
 
     public func versions(changedSince since: Int64?,
                          completion: @escaping (Result<(versions: [Int64: Int], now: Int64), StoreError>) -> Void) {
+        // An incremental read leaves out this node's own writes (applied when it made them).
         let sql = "SELECT id, version, (extract(epoch FROM now()) * 1000)::bigint FROM job WHERE NOT done "
-            + "AND ($1::bigint IS NULL OR updated_at >= to_timestamp($1::bigint / 1000.0)) "
+            + "AND ($1::bigint IS NULL OR (updated_at >= to_timestamp($1::bigint / 1000.0) AND updated_by IS DISTINCT FROM $2)) "
             + "UNION ALL SELECT NULL, NULL, (extract(epoch FROM now()) * 1000)::bigint"
-        postgres.send(PostgresQuery(sql, [since.map(String.init)]) { outcome in
+        postgres.send(PostgresQuery(sql, [since.map(String.init), nodeID]) { outcome in
             completion(outcome.map { result in
                 var versions: [Int64: Int] = [:]
                 var now: Int64 = 0

@@ -168,8 +168,8 @@ public final class PostgresRunStore: RunStore {
     }
 
     public func markDone(jobID: Int64) {
-        postgres.send(PostgresQuery("UPDATE job SET done = true, updated_at = now(), version = version + 1 WHERE id = $1 AND NOT done",
-                                    [String(jobID)]) { [logger] outcome in
+        postgres.send(PostgresQuery("UPDATE job SET done = true, updated_at = now(), version = version + 1, updated_by = NULL "
+                                    + "WHERE id = $1 AND NOT done", [String(jobID)]) { [logger] outcome in
             if case .failure(let error) = outcome {
                 logger.error("could not mark job done", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
             }

@@ -50,6 +50,12 @@ enum Migrations {
             );
             CREATE INDEX job_run_job_id ON job_run (job_id, id DESC);
             """),
+        // The node that last wrote a job: a node's periodic reload skips its own changes,
+        // which it applied when it made them.
+        (2, """
+            ALTER TABLE job ADD COLUMN updated_by text;
+            CREATE INDEX job_updated_at ON job (updated_at);
+            """),
     ]
 
     /// The script a new connection runs before anything else.
