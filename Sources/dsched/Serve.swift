@@ -150,16 +150,8 @@ struct Serve: ParsableCommand {
     func run() throws {
         let settings = Settings()
         var configuration = try resolve(settings)
-        let levelName = settings.string(logLevel, env: "DSCHED_LOG_LEVEL", default: "info")
-        configuration.logLevel = levelName
-        guard let level = Logger.Level(rawValue: levelName) else {
-            throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical; got \(levelName)")
-        }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        configuration.logLevel = settings.string(logLevel, env: "DSCHED_LOG_LEVEL", default: "info")
+        try LoggingSystem.bootstrapStandardError(level: logLevel, settings: settings)
         let logger = Logger(label: "dsched")
         do {
             try Node(configuration: configuration, logger: logger).run()

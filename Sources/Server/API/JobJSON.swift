@@ -41,7 +41,7 @@ enum JobJSON {
         json.key("startdate")
         json.string(RFC3339.format(milliseconds: draft.startdate))
         json.key("timeout")
-        if let timeout = draft.timeoutMilliseconds { json.integer(timeout) } else { json.null() }
+        json.integer(draft.timeoutMilliseconds)
         json.key("timezone")
         json.string(draft.timezone)
         json.key("updated_at")
@@ -61,7 +61,7 @@ enum JobJSON {
         }
         json.endArray()
         json.key("next_after")
-        if let nextAfter { json.integer(nextAfter) } else { json.null() }
+        json.integer(nextAfter)
         json.endObject()
     }
 }

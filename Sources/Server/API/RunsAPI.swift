@@ -36,7 +36,7 @@ public final class RunsAPI {
                 var json = JSONWriter(capacity: 256 * runs.count)
                 json.beginObject()
                 json.key("next_before")
-                if runs.count == Int(limit), let last = runs.last { json.integer(last.id) } else { json.null() }
+                json.integer(runs.count == Int(limit) ? runs.last?.id : nil)
                 json.key("runs")
                 json.beginArray()
                 runs.forEach { RunJSON.write($0, into: &json) }
@@ -124,7 +124,7 @@ enum RunJSON {
         json.key("attempt")
         json.integer(run.attempt)
         json.key("exit_code")
-        if let code = run.exitCode { json.integer(code) } else { json.null() }
+        json.integer(run.exitCode)
         json.key("finished_at")
         json.string(run.finishedAt.map { RFC3339.format(milliseconds: $0) })
         json.key("id")
@@ -140,13 +140,13 @@ enum RunJSON {
         json.key("scheduled_at")
         json.string(RFC3339.format(milliseconds: run.scheduledAt))
         json.key("signal")
-        if let signal = run.signal { json.integer(signal) } else { json.null() }
+        json.integer(run.signal)
         json.key("started_at")
         json.string(run.startedAt.map { RFC3339.format(milliseconds: $0) })
         json.key("status")
         json.string(run.status.rawValue)
         json.key("worker_pid")
-        if let pid = run.workerPID { json.integer(pid) } else { json.null() }
+        json.integer(run.workerPID)
         json.endObject()
     }
 }

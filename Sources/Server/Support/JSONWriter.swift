@@ -78,6 +78,11 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// An integer, or null when there is none.
+    public mutating func integer<T: BinaryInteger>(_ value: T?) {
+        if let value { integer(value) } else { null() }
+    }
+
     public mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
