@@ -41,6 +41,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
+                "CEventLoop",
                 "EventLoop",
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "CEventLoop.h"
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <hiredis/adapters/libev.h>
 
 struct ev_loop *dsched_ev_default_loop(unsigned int flags) { return ev_default_loop(flags); }
@@ -25,3 +26,5 @@ int dsched_ev_is_active(const void *w) { return ev_is_active((const ev_watcher *
 int dsched_redis_libev_attach(struct ev_loop *loop, redisAsyncContext *ac) { return redisLibevAttach(loop, ac); }
 
 int dsched_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
+
+int dsched_set_parent_death_signal(int signum) { return prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0); }

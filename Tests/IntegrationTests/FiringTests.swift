@@ -62,6 +62,27 @@ final class FiringTests: XCTestCase {
         XCTAssertNotNil(run["worker_pid"] as? Int)
         XCTAssertNotNil(run["started_at"] as? String)
         XCTAssertNotNil(run["finished_at"] as? String)
+        XCTAssertGreaterThan(run["max_rss_kb"] as? Int ?? 0, 0, "the worker's wait4 figures are recorded")
+        XCTAssertNotNil(run["cpu_user_ms"] as? Int)
+        XCTAssertNotNil(run["cpu_system_ms"] as? Int)
+    }
+
+    func testScriptsDoNotSeeTheNodesSecrets() throws {
+        var environment = database.environment
+        environment["PGPASSWORD"] = "db-secret"
+        environment["DSCHED_API_TOKEN"] = "api-secret"
+        let server = try ServerProcess(arguments: ["--workers", "1"], environment: environment)
+        nodes.append(server)
+        let client = try RawClient(port: server.port)
+        let auth = ["Authorization": "Bearer api-secret"]
+        XCTAssertTrue(try waitUntil(timeout: 20) { try client.request("GET", "/readyz").status == 200 })
+        let job = try XCTUnwrap(client.request("POST", "/jobs", json: #"{"name":"snoop","frequency":"1h","script":"env"}"#, headers: auth).object["id"] as? Int)
+        let runID = try XCTUnwrap(client.request("POST", "/jobs/\(job)/run", headers: auth).object["id"] as? Int)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try client.request("GET", "/runs/\(runID)", headers: auth).object["status"] as? String == "succeeded" })
+        let output = try XCTUnwrap(client.request("GET", "/runs/\(runID)", headers: auth).object["output"] as? String)
+        XCTAssertTrue(output.contains("DSCHED_RUN_ID=\(runID)"))
+        XCTAssertFalse(output.contains("db-secret"))
+        XCTAssertFalse(output.contains("api-secret"))
     }
 
     func testOutputIsTruncatedToItsTail() throws {

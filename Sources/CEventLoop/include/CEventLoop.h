@@ -9,6 +9,8 @@
  *    dsched_redis_libev_attach exports it;
  *  - accept4 needs _GNU_SOURCE, which Glibc's Swift module does not define:
  *    dsched_accept4 forwards to it;
+ *  - prctl is variadic and <sys/prctl.h> is not in Glibc's module:
+ *    dsched_set_parent_death_signal wraps PR_SET_PDEATHSIG;
  *  - the headers of libev, hiredis (async), libpq and http-parser are re-exported
  *    so that Swift imports them through this one module.
  * Every symbol defined here is prefixed dsched_.
@@ -52,6 +54,9 @@ int dsched_ev_is_active(const void *w);
 
 /* accept4(2): accept with SOCK_NONBLOCK/SOCK_CLOEXEC in one call. */
 int dsched_accept4(int fd, int flags);
+
+/* prctl(PR_SET_PDEATHSIG, signum): the kernel signals this process when its parent dies. */
+int dsched_set_parent_death_signal(int signum);
 
 /* hiredis's own libev adapter, attached to a loop. Returns REDIS_OK or REDIS_ERR. */
 int dsched_redis_libev_attach(struct ev_loop *loop, redisAsyncContext *ac);

@@ -377,7 +377,9 @@ public final class FiringPipeline {
             id: live.runID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt,
             nodeID: configuration.nodeID, workerPID: live.workerPID, status: status,
             startedAt: result?.startedAt ?? live.startedAt, finishedAt: result?.finishedAt ?? now,
-            exitCode: result?.exitCode, signal: result?.signal, output: output, outputTruncated: result?.outputTruncated ?? false))
+            exitCode: result?.exitCode, signal: result?.signal, output: output, outputTruncated: result?.outputTruncated ?? false,
+            maxRSSKilobytes: result?.maxRSSKilobytes, cpuUserMilliseconds: result?.cpuUserMilliseconds,
+            cpuSystemMilliseconds: result?.cpuSystemMilliseconds))
         guard let entry = entries[claim.jobID] else { return }
         entry.live = entry.live.filter { liveRuns[$0] != nil }
         let definition = entry.job.definition

@@ -19,6 +19,10 @@ public struct Run: Equatable, Sendable {
     public var signal: Int32?
     public var output: String
     public var outputTruncated: Bool
+    /// The script's peak resident memory and CPU time, from wait4 (nil until it finished).
+    public var maxRSSKilobytes: Int? = nil
+    public var cpuUserMilliseconds: Int64? = nil
+    public var cpuSystemMilliseconds: Int64? = nil
 }
 
 /// A tick claimed (or to be claimed) for one attempt.

@@ -25,7 +25,7 @@ public final class PostgresRunStore: RunStore {
 
     static let columns = "id, job_id, (extract(epoch FROM scheduled_at) * 1000)::bigint, attempt, node_id, worker_pid, status, "
         + "(extract(epoch FROM started_at) * 1000)::bigint, (extract(epoch FROM finished_at) * 1000)::bigint, exit_code, "
-        + "signal, output, output_truncated"
+        + "signal, output, output_truncated, max_rss_kb, cpu_user_ms, cpu_system_ms"
 
     public init(postgres: PostgresPool, logger: Logger) {
         self.postgres = postgres
@@ -105,6 +105,7 @@ public final class PostgresRunStore: RunStore {
         var ids = PostgresArrayLiteral(), pids = PostgresArrayLiteral(), statuses = PostgresArrayLiteral()
         var starts = PostgresArrayLiteral(), finishes = PostgresArrayLiteral(), codes = PostgresArrayLiteral()
         var signals = PostgresArrayLiteral(), outputs = PostgresArrayLiteral(), truncated = PostgresArrayLiteral()
+        var rss = PostgresArrayLiteral(), cpuUser = PostgresArrayLiteral(), cpuSystem = PostgresArrayLiteral()
         for run in batch {
             ids.append(String(run.id))
             pids.append(run.workerPID.map(String.init))
@@ -115,6 +116,9 @@ public final class PostgresRunStore: RunStore {
             signals.append(run.signal.map(String.init))
             outputs.append(run.output)
             truncated.append(run.outputTruncated ? "t" : "f")
+            rss.append(run.maxRSSKilobytes.map(String.init))
+            cpuUser.append(run.cpuUserMilliseconds.map(String.init))
+            cpuSystem.append(run.cpuSystemMilliseconds.map(String.init))
         }
         let sql = """
             UPDATE job_run r SET
@@ -125,13 +129,16 @@ public final class PostgresRunStore: RunStore {
                 exit_code = coalesce(u.exit_code, r.exit_code),
                 signal = coalesce(u.signal, r.signal),
                 output = CASE WHEN u.status = 'running' THEN r.output ELSE u.output END,
-                output_truncated = u.truncated OR r.output_truncated
+                output_truncated = u.truncated OR r.output_truncated,
+                max_rss_kb = coalesce(u.rss, r.max_rss_kb),
+                cpu_user_ms = coalesce(u.cpu_user, r.cpu_user_ms),
+                cpu_system_ms = coalesce(u.cpu_system, r.cpu_system_ms)
             FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::integer[],
-                        $7::integer[], $8::text[], $9::boolean[])
-                AS u(id, pid, status, started_at, finished_at, exit_code, signal, output, truncated)
+                        $7::integer[], $8::text[], $9::boolean[], $10::integer[], $11::bigint[], $12::bigint[])
+                AS u(id, pid, status, started_at, finished_at, exit_code, signal, output, truncated, rss, cpu_user, cpu_system)
             WHERE r.id = u.id
             """
-        let parameters = [ids, pids, statuses, starts, finishes, codes, signals, outputs, truncated].map(\.text)
+        let parameters = [ids, pids, statuses, starts, finishes, codes, signals, outputs, truncated, rss, cpuUser, cpuSystem].map(\.text)
         postgres.send(PostgresQuery(prepared: "dsched_update_runs", sql, parameters) { [self] outcome in
             updateInFlight = false
             if case .failure(let error) = outcome {
@@ -207,12 +214,14 @@ public final class PostgresRunStore: RunStore {
     }
 
     static func run(_ row: [String?]) -> Run? {
-        guard row.count == 13, let id = row[0].flatMap({ Int64($0) }), let job = row[1].flatMap({ Int64($0) }),
+        guard row.count == 16, let id = row[0].flatMap({ Int64($0) }), let job = row[1].flatMap({ Int64($0) }),
               let tick = row[2].flatMap({ Int64($0) }), let attempt = row[3].flatMap({ Int($0) }),
               let status = row[6].flatMap(Run.Status.init(rawValue:)) else { return nil }
         return Run(id: id, jobID: job, scheduledAt: tick, attempt: attempt, nodeID: row[4],
                    workerPID: row[5].flatMap { Int32($0) }, status: status, startedAt: row[7].flatMap { Int64($0) },
                    finishedAt: row[8].flatMap { Int64($0) }, exitCode: row[9].flatMap { Int32($0) },
-                   signal: row[10].flatMap { Int32($0) }, output: row[11] ?? "", outputTruncated: row[12] == "t")
+                   signal: row[10].flatMap { Int32($0) }, output: row[11] ?? "", outputTruncated: row[12] == "t",
+                   maxRSSKilobytes: row[13].flatMap { Int($0) }, cpuUserMilliseconds: row[14].flatMap { Int64($0) },
+                   cpuSystemMilliseconds: row[15].flatMap { Int64($0) })
     }
 }

@@ -53,6 +53,22 @@ public final class Supervisor {
     private var crashes: [Int]
     private(set) var restarts: [Int]
     private var stopping = false
+    /// The master's environment less its secrets: scripts run with the worker's environment,
+    /// and a job's author must not read the database password or the API token from it.
+    private lazy var workerEnvironment: [UnsafeMutablePointer<CChar>?] = {
+        var variables: [UnsafeMutablePointer<CChar>?] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let text = String(cString: entry)
+            if !Self.secretVariables.contains(where: { text.hasPrefix($0 + "=") }) {
+                variables.append(entry)
+            }
+            cursor += 1
+        }
+        return variables + [nil]
+    }()
+
+    static let secretVariables = ["PGPASSWORD", "DSCHED_API_TOKEN"]
 
     public init(reactor: Reactor, configuration: Configuration, logger: Logger, events: Events) {
         self.reactor = reactor
@@ -143,7 +159,9 @@ public final class Supervisor {
         let cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, nil, cArguments, environ)
+        let status = workerEnvironment.withUnsafeBufferPointer { environment in
+            posix_spawn(&pid, executable, &actions, nil, cArguments, UnsafeMutablePointer(mutating: environment.baseAddress))
+        }
         Glibc.close(child)
         guard status == 0 else {
             Glibc.close(master)

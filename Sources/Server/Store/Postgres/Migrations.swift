@@ -56,6 +56,10 @@ enum Migrations {
             ALTER TABLE job ADD COLUMN updated_by text;
             CREATE INDEX job_updated_at ON job (updated_at);
             """),
+        // What a run cost, as the worker measured it with wait4.
+        (3, """
+            ALTER TABLE job_run ADD COLUMN max_rss_kb integer, ADD COLUMN cpu_user_ms bigint, ADD COLUMN cpu_system_ms bigint;
+            """),
     ]
 
     /// The script a new connection runs before anything else.
