@@ -28,6 +28,13 @@ pg_running() { "$pgbin/pg_isready" -q -h "$PGHOST" -p "$PGPORT"; }
 
 pg_start() {
     if pg_running; then return 0; fi
+    # After pg-stop, start again the cluster that was stopped (another checkout's, perhaps).
+    local stopped="$DSCHED_DATA/pg-stopped-from"
+    if [ -s "$stopped" ] && [ -s "$(cat "$stopped")/PG_VERSION" ]; then
+        pgdata=$(cat "$stopped")
+        pglog=$(dirname "$pgdata")/postgres.log
+    fi
+    rm -f "$stopped"
     mkdir -p "$pgroot"
     [ ${#as_pg[@]} -eq 0 ] || chown postgres "$pgroot"
     if [ ! -s "$pgdata/PG_VERSION" ]; then
@@ -48,6 +55,8 @@ pg_stop() {
     local running
     running=$(psql -qtA -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -c "SHOW data_directory")
     "${as_pg[@]}" "$pgbin/pg_ctl" -D "$running" -m fast -w stop >/dev/null
+    mkdir -p "$DSCHED_DATA"
+    echo "$running" > "$DSCHED_DATA/pg-stopped-from"
 }
 
 redis_running() { redis-cli -h "$REDISHOST" -p "$REDISPORT" ping >/dev/null 2>&1; }
