@@ -161,7 +161,7 @@ struct JSONParser {
         throw failure("unterminated string")
     }
 
-    /// `\uXXXX` (after the `u`), joining a surrogate pair; returns the scalar's UTF-8.
+    /// A `\u` escape of four hex digits (after the `u`), joining a surrogate pair; returns the scalar's UTF-8.
     private mutating func unicodeEscape() throws(Failure) -> [UInt8] {
         var code = try hex4()
         if (0xD800...0xDBFF).contains(code) {
