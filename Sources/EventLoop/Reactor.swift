@@ -49,8 +49,17 @@ public final class Reactor {
         ev_break(loop, Int32(EVBREAK_ALL))
     }
 
-    /// The loop's cached time in seconds (Unix epoch), updated once per iteration: cheap to read.
+    /// The loop's cached wall-clock time in seconds (Unix epoch), updated once per iteration:
+    /// cheap to read. For instants people see (job ticks, Date headers), not for timeouts.
     public var now: Double { ev_now(loop) }
+
+    /// Seconds on the monotonic clock: for timeouts and intervals, which a step of the wall
+    /// clock (NTP, an operator) must not shorten or stretch. Read fresh on each call.
+    public var monotonicNow: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
 
     /// `now` in whole milliseconds since the Unix epoch.
     public var nowMilliseconds: Int64 { Int64((ev_now(loop) * 1000).rounded(.down)) }

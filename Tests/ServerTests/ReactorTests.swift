@@ -98,4 +98,12 @@ final class ReactorTests: XCTestCase {
         XCTAssertGreaterThan(reactor.now, before + 0.015)
         XCTAssertEqual(Double(reactor.nowMilliseconds) / 1000, reactor.now, accuracy: 0.001)
     }
+
+    func testMonotonicClockAdvancesAndIsNotTheWallClock() throws {
+        let reactor = try Reactor()
+        let first = reactor.monotonicNow
+        usleep(10_000)
+        XCTAssertGreaterThan(reactor.monotonicNow - first, 0.009)
+        XCTAssertGreaterThan(abs(reactor.now - reactor.monotonicNow), 1000, "seconds since boot, not since 1970")
+    }
 }

@@ -124,9 +124,9 @@ public final class FiringPipeline {
     public func stop(grace: Double, completion: @escaping () -> Void) {
         stopping = true
         reloadTimer.stop()
-        let deadline = reactor.now + grace
+        let deadline = reactor.monotonicNow + grace
         drainTimer = TimerWatcher(reactor: reactor) { [unowned self] in
-            guard (liveRuns.isEmpty && !runStore.hasPendingWrites) || reactor.now >= deadline else { return }
+            guard (liveRuns.isEmpty && !runStore.hasPendingWrites) || reactor.monotonicNow >= deadline else { return }
             if !liveRuns.isEmpty {
                 logger.warning("stopping with runs in flight", metadata: ["runs": "\(liveRuns.count)"])
             }

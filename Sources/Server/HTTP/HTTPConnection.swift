@@ -55,7 +55,7 @@ final class HTTPConnection: ResponseSink {
         self.server = server
         self.limits = server.limits
         parser = HTTPRequestParser(limits: server.limits)
-        lastActivity = server.reactor.now
+        lastActivity = server.reactor.monotonicNow
         watcher = IOWatcher(reactor: server.reactor, fd: fd, events: .read) { [unowned self] events in
             withExtendedLifetime(self) { self.handle(events) }
         }
@@ -112,7 +112,7 @@ final class HTTPConnection: ResponseSink {
             noMoreRequests = true
             unparsed = []
         case .done(let count):
-            lastActivity = server.reactor.now
+            lastActivity = server.reactor.monotonicNow
             inReadHandler = true
             consume(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             inReadHandler = false
@@ -132,7 +132,7 @@ final class HTTPConnection: ResponseSink {
                 return
             }
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            let (consumed, event) = parser.parse(rest, now: server.reactor.now)
+            let (consumed, event) = parser.parse(rest, now: server.reactor.monotonicNow)
             offset += consumed
             switch event {
             case .request:
@@ -244,13 +244,13 @@ final class HTTPConnection: ResponseSink {
                 writeBlockedSince = nil
             case .wouldBlock:
                 if writeBlockedSince == nil {
-                    writeBlockedSince = server.reactor.now
+                    writeBlockedSince = server.reactor.monotonicNow
                 }
                 return
             }
         }
         // Idle time counts from the last answer too, not only from the last request.
-        lastActivity = server.reactor.now
+        lastActivity = server.reactor.monotonicNow
         // Keep a small buffer's capacity for the next answer; give a large one back.
         outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
         outboundSent = 0
@@ -312,14 +312,14 @@ final class HTTPConnection: ResponseSink {
             return
         }
         if let timerAt, timerAt <= deadline.at { return }
-        timer.start(after: deadline.at - server.reactor.now)
+        timer.start(after: deadline.at - server.reactor.monotonicNow)
         timerAt = deadline.at
     }
 
     private func timerFired() {
         timerAt = nil
         guard let deadline = ConnectionDeadline.of(phase, limits: limits) else { return }
-        if server.reactor.now + 0.001 < deadline.at {
+        if server.reactor.monotonicNow + 0.001 < deadline.at {
             armTimer()
             return
         }

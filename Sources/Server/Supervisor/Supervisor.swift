@@ -197,7 +197,7 @@ public final class Supervisor {
         if !lost.isEmpty {
             events.lost(lost)
         }
-        if reactor.now - worker.startedAt > 30 {
+        if reactor.monotonicNow - worker.startedAt > 30 {
             crashes[slot] = 0
         }
         scheduleRestart(slot, reason: how)

@@ -35,7 +35,7 @@ final class WorkerHandle {
         self.slot = slot
         self.pid = pid
         self.fd = fd
-        self.startedAt = reactor.now
+        self.startedAt = reactor.monotonicNow
         self.onMessage = onMessage
         self.onBroken = onBroken
         watcher = IOWatcher(reactor: reactor, fd: fd, events: .read) { [unowned self] events in

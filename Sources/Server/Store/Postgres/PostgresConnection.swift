@@ -108,7 +108,7 @@ public final class PostgresConnection {
             return
         }
         var query = query
-        query.enqueuedAt = reactor.now
+        query.enqueuedAt = reactor.monotonicNow
         queue.append(query)
         if state == .ready {
             pump()
@@ -393,7 +393,7 @@ public final class PostgresConnection {
 
     /// Fails queued queries that have waited longer than the queue timeout.
     private func expireQueued() {
-        let cutoff = reactor.now - configuration.queueTimeout
+        let cutoff = reactor.monotonicNow - configuration.queueTimeout
         while let first = queue.first, first.enqueuedAt <= cutoff {
             queue.removeFirst()
             first.completion(.failure(.unavailable(lastError.isEmpty ? "waited too long for a connection" : lastError)))
