@@ -207,4 +207,14 @@ final class FiringTests: XCTestCase {
         XCTAssertEqual(try count(lastBeforeKill, restart - 250), 0, "the ticks missed while no node ran are not all run")
         XCTAssertGreaterThanOrEqual(try count(lastBeforeKill, restart + 1000), 2, "the latest missed one runs, and the schedule goes on")
     }
+
+    func testOutputWithNULIsRecordedAndLaterResultsStillArrive() throws {
+        let (_, client) = try startNode()
+        let job = try createJob(client, #"{"name":"binary","frequency":"1h","script":"printf 'a\\0b'"}"#)
+        let first = try XCTUnwrap(client.request("POST", "/jobs/\(job)/run").object["id"] as? Int)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try client.request("GET", "/runs/\(first)").object["status"] as? String == "succeeded" })
+        XCTAssertEqual(try client.request("GET", "/runs/\(first)").object["output"] as? String, "ab", "NUL dropped")
+        let second = try XCTUnwrap(client.request("POST", "/jobs/\(job)/run").object["id"] as? Int)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try client.request("GET", "/runs/\(second)").object["status"] as? String == "succeeded" })
+    }
 }

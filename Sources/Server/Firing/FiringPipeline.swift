@@ -91,6 +91,10 @@ public final class FiringPipeline {
     /// Versions of jobs seen but not in the wheel (paused): spares re-reading them every reload.
     private var unscheduled: [Int64: Int] = [:]
     static let fullReloadEvery = 15
+    /// The longest wait before a retry (30 days), whatever the back-off and attempt.
+    static let maxRetryDelay: Int64 = 30 * 86_400_000
+    /// Missed ticks examined at a job's first load; beyond, the oldest are not looked at.
+    static let maxMisfireScan = 100_000
     static let reloadMarginMilliseconds: Int64 = 1_000
     private var stopping = false
     private var drainTimer: TimerWatcher?
@@ -166,26 +170,28 @@ public final class FiringPipeline {
         // which is how deletions made on other nodes are seen.
         reloads += 1
         let full = changedSince == nil || reloads % Self.fullReloadEvery == 0
+        // Jobs this node learns of while the query runs are not in its answer: only those
+        // known before it was sent can be judged deleted.
+        let knownBefore = full ? Set(entries.keys).union(unscheduled.keys) : []
         jobStore.versions(changedSince: full ? nil : changedSince) { [self] outcome in
             guard case .success(let answer) = outcome else {
                 reloading = false
                 return
             }
-            changedSince = answer.now - Self.reloadMarginMilliseconds
-            if full {
-                for id in entries.keys where answer.versions[id] == nil {
-                    remove(jobID: id)
-                }
-                unscheduled = unscheduled.filter { answer.versions[$0.key] != nil }
+            let nextSince = answer.now - Self.reloadMarginMilliseconds
+            for id in knownBefore where answer.versions[id] == nil {
+                remove(jobID: id)
             }
             let changed = answer.versions.filter { (entries[$0.key]?.job.version ?? unscheduled[$0.key]) != $0.value }.map(\.key)
             guard !changed.isEmpty else {
+                changedSince = nextSince
                 reloading = false
                 return
             }
             jobStore.fetch(ids: changed) { [self] outcome in
                 reloading = false
                 if case .success(let jobs) = outcome {
+                    changedSince = nextSince
                     jobs.forEach { update($0) }
                     logger.info("jobs loaded", metadata: ["changed": "\(jobs.count)", "scheduled": "\(entries.count)"])
                 }
@@ -237,12 +243,22 @@ public final class FiringPipeline {
         // are already past were missed.
         let reference = lastTicks?[job.id] ?? max(job.createdAt - 1, times.start - 1)
         entries[job.id] = entry
-        var missed: [Int64] = []
+        var missed = Deque<Int64>()
         var tick = times.next(after: reference)
-        while let due = tick, due <= now {
-            missed.append(due)
-            if missed.count > configuration.maxMisfireRuns { missed.removeFirst() }
-            tick = times.next(after: due)
+        if job.definition.misfire == .skip {
+            tick = times.next(after: max(reference, now))
+        } else {
+            var scanned = 0
+            while let due = tick, due <= now {
+                scanned += 1
+                if scanned > Self.maxMisfireScan {
+                    tick = times.next(after: now)
+                    break
+                }
+                missed.append(due)
+                if missed.count > configuration.maxMisfireRuns { missed.removeFirst() }
+                tick = times.next(after: due)
+            }
         }
         if !missed.isEmpty {
             switch job.definition.misfire {
@@ -270,7 +286,7 @@ public final class FiringPipeline {
     }
 
     private func fire(jobID: Int64, tick: Int64, attempt: Int) {
-        guard let entry = entries[jobID] else { return }
+        guard !stopping, let entry = entries[jobID] else { return }
         let claim = TickClaim(jobID: jobID, scheduledAt: tick, attempt: attempt)
         if !entry.live.isEmpty {
             switch entry.job.definition.concurrency {
@@ -355,7 +371,8 @@ public final class FiringPipeline {
         } else {
             status = result.exitCode == 0 ? .succeeded : .failed
         }
-        var output = result.output
+        // PostgreSQL text cannot hold NUL (a script may print one): drop it.
+        var output = result.output.contains("\0") ? String(result.output.unicodeScalars.filter { $0 != "\0" }) : result.output
         if let error = result.error {
             output = "dsched: could not start the script: \(error)\n" + output
         }
@@ -385,7 +402,9 @@ public final class FiringPipeline {
         let definition = entry.job.definition
         let failed = status == .failed || status == .timedOut || status == .lost
         if failed && claim.attempt <= definition.retries {
-            let delay = definition.retryBackoffMilliseconds << min(claim.attempt - 1, 20)
+            // backoff · 2^(attempt-1), saturating: a huge back-off must not overflow the clock.
+            let (scaled, overflow) = definition.retryBackoffMilliseconds.multipliedReportingOverflow(by: Int64(1) << min(claim.attempt - 1, 30))
+            let delay = overflow ? Self.maxRetryDelay : min(scaled, Self.maxRetryDelay)
             nextRetryKey += 1
             pendingRetries[nextRetryKey] = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
             wheel.schedule(Timer(kind: .retry, id: nextRetryKey), at: now + delay)

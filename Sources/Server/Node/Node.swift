@@ -30,7 +30,7 @@ public final class Node {
         postgres = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: configuration.postgres.connections,
                                 prelude: Migrations.script, logger: logger)
         let store = PostgresJobStore(postgres: postgres, nodeID: configuration.nodeID)
-        let runStore = PostgresRunStore(postgres: postgres, logger: logger)
+        let runStore = PostgresRunStore(reactor: reactor, postgres: postgres, logger: logger)
         var supervisorConfiguration = Supervisor.Configuration(workers: configuration.workers)
         supervisorConfiguration.maxConcurrentPerWorker = configuration.maxConcurrentPerWorker
         supervisorConfiguration.graceSeconds = configuration.killGrace

@@ -5,6 +5,7 @@
 // CONFLICT DO NOTHING RETURNING — the rows returned are the ticks this node won. Status
 // updates (started, finished) are queued and written in batches the same way; they are not
 // awaited by anyone, and a failed batch is logged and retried once the pool is back.
+import EventLoop
 import Logging
 
 public final class PostgresRunStore: RunStore {
@@ -22,14 +23,19 @@ public final class PostgresRunStore: RunStore {
     private var claimInFlight = false
     private var pendingUpdates: [Run] = []
     private var updateInFlight = false
+    /// A failed update batch is retried after this back-off (doubling to 5 s), never at once:
+    /// an immediate failure retried immediately would recurse and hammer the database.
+    private var retryDelay = 0.1
+    private var retryTimer: TimerWatcher!
 
     static let columns = "id, job_id, (extract(epoch FROM scheduled_at) * 1000)::bigint, attempt, node_id, worker_pid, status, "
         + "(extract(epoch FROM started_at) * 1000)::bigint, (extract(epoch FROM finished_at) * 1000)::bigint, exit_code, "
         + "signal, output, output_truncated, max_rss_kb, cpu_user_ms, cpu_system_ms"
 
-    public init(postgres: PostgresPool, logger: Logger) {
+    public init(reactor: Reactor, postgres: PostgresPool, logger: Logger) {
         self.postgres = postgres
         self.logger = logger
+        retryTimer = TimerWatcher(reactor: reactor) { [unowned self] in flushUpdates() }
     }
 
     // MARK: - Claims
@@ -55,8 +61,11 @@ public final class PostgresRunStore: RunStore {
                 statuses.append(request.skipped ? Run.Status.skipped.rawValue : Run.Status.pending.rawValue)
             }
         }
+        // A job deleted meanwhile (on another node) is left out, instead of failing the batch
+        // on the foreign key.
         let sql = "INSERT INTO job_run (job_id, scheduled_at, attempt, node_id, status) "
-            + "SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::text[], $5::text[]) "
+            + "SELECT u.* FROM unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::text[], $5::text[]) "
+            + "AS u(job_id, scheduled_at, attempt, node_id, status) WHERE EXISTS (SELECT 1 FROM job j WHERE j.id = u.job_id) "
             + "ON CONFLICT (job_id, scheduled_at, attempt) DO NOTHING RETURNING " + Self.columns
         postgres.send(PostgresQuery(prepared: "dsched_claim_ticks", sql, [jobIDs.text, ticks.text, attempts.text, nodes.text, statuses.text]) { [self] outcome in
             claimInFlight = false
@@ -67,8 +76,9 @@ public final class PostgresRunStore: RunStore {
                 for run in won {
                     byClaim[TickClaim(jobID: run.jobID, scheduledAt: run.scheduledAt, attempt: run.attempt)] = run
                 }
+                // Each won run goes to one request only, even if two asked for the same tick.
                 for request in batch {
-                    request.completion(.success(request.claims.compactMap { byClaim[$0] }))
+                    request.completion(.success(request.claims.compactMap { byClaim.removeValue(forKey: $0) }))
                 }
             case .failure(let error):
                 batch.forEach { $0.completion(.failure(PostgresJobStore.storeError(error))) }
@@ -98,7 +108,7 @@ public final class PostgresRunStore: RunStore {
     /// One statement for every update queued: each column an array, matched by run id. A
     /// finished row is never set back to running (the started update may arrive second).
     private func flushUpdates() {
-        guard !updateInFlight, !pendingUpdates.isEmpty else { return }
+        guard !updateInFlight, !retryTimer.isActive, !pendingUpdates.isEmpty else { return }
         let batch = Self.merged(pendingUpdates)
         pendingUpdates = []
         updateInFlight = true
@@ -142,9 +152,13 @@ public final class PostgresRunStore: RunStore {
         postgres.send(PostgresQuery(prepared: "dsched_update_runs", sql, parameters) { [self] outcome in
             updateInFlight = false
             if case .failure(let error) = outcome {
-                logger.error("run updates failed; retrying", metadata: ["runs": "\(batch.count)", "error": "\(error)"])
+                logger.error("run updates failed; retrying", metadata: ["runs": "\(batch.count)", "in_s": "\(retryDelay)", "error": "\(error)"])
                 pendingUpdates.insert(contentsOf: batch, at: 0)
+                retryTimer.start(after: retryDelay)
+                retryDelay = min(retryDelay * 2, 5)
+                return
             }
+            retryDelay = 0.1
             flushUpdates()
         })
     }
@@ -192,7 +206,7 @@ public final class PostgresRunStore: RunStore {
     }
 
     public func runs(jobID: Int64, before: Int64, limit: Int, completion: @escaping (Result<[Run], StoreError>) -> Void) {
-        let sql = "SELECT \(Self.columns) FROM job_run WHERE job_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3"
+        let sql = "SELECT \(Self.columns) FROM job_run WHERE job_id = $1 AND ($2::bigint = 0 OR id < $2::bigint) ORDER BY id DESC LIMIT $3"
         postgres.send(PostgresQuery(sql, [String(jobID), String(before), String(limit)]) { outcome in
             completion(outcome.map { $0.rows.compactMap(Self.run) }.mapError(PostgresJobStore.storeError))
         })

@@ -189,6 +189,11 @@ public final class Supervisor {
         let signal = status & 0x7f
         let how = signal == 0 ? "exit code \((status >> 8) & 0xff)" : "signal \(signal)"
         let lost = Array(worker.inFlight.values)
+        // Its scripts lead process groups of their own and outlive it: stop them, or a lost
+        // run retried elsewhere would run twice at once.
+        for group in worker.scriptGroups.values where group > 0 {
+            kill(-group, SIGKILL)
+        }
         if stopping {
             logger.info("worker stopped", metadata: ["worker_pid": "\(pid)", "status": "\(how)"])
         } else {
@@ -221,10 +226,12 @@ public final class Supervisor {
 
     private func received(_ message: WorkerMessage, from worker: WorkerHandle) {
         switch message {
-        case .started(let runID, _, let at):
+        case .started(let runID, let scriptPID, let at):
+            worker.scriptGroups[runID] = scriptPID
             events.started(runID, worker.pid, at)
         case .finished(let result):
             worker.inFlight[result.runID] = nil
+            worker.scriptGroups[result.runID] = nil
             events.finished(result)
         case .stats(let stats):
             worker.stats = stats

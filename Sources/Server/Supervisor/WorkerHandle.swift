@@ -20,6 +20,8 @@ final class WorkerHandle {
     private(set) var state = State.running
     /// Runs sent to this worker and not yet finished: run id → request.
     var inFlight: [Int64: WorkerMessage.RunRequest] = [:]
+    /// The process group of each started run (a script leads its own group).
+    var scriptGroups: [Int64: Int32] = [:]
     var stats = WorkerMessage.WorkerStats(rssKilobytes: 0, cpuMilliseconds: 0, running: 0)
 
     private let fd: Int32
