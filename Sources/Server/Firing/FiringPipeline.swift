@@ -53,6 +53,8 @@ public final class FiringPipeline {
         var timer: TimerHandle?
         /// Runs of this job not yet finished.
         var live: Set<Int64>
+        /// Ticks of this job being claimed (their runs are not in `live` yet).
+        var claiming = 0
 
         init(job: Job, times: FireTimes, live: Set<Int64>) {
             self.job = job
@@ -288,7 +290,7 @@ public final class FiringPipeline {
     private func fire(jobID: Int64, tick: Int64, attempt: Int) {
         guard !stopping, let entry = entries[jobID] else { return }
         let claim = TickClaim(jobID: jobID, scheduledAt: tick, attempt: attempt)
-        if !entry.live.isEmpty {
+        if !entry.live.isEmpty || entry.claiming > 0 {
             switch entry.job.definition.concurrency {
             case .forbid:
                 runStore.claim([claim], nodeID: configuration.nodeID, skipped: true) { _ in }
@@ -313,7 +315,10 @@ public final class FiringPipeline {
     }
 
     private func claimAndDispatch(_ claim: TickClaim, job: Job, completion: ((Result<Run, StoreError>) -> Void)? = nil) {
+        let entry = entries[job.id]
+        entry?.claiming += 1
         runStore.claim([claim], nodeID: configuration.nodeID, skipped: false) { [self] outcome in
+            entry?.claiming -= 1
             switch outcome {
             case .success(let won):
                 guard let run = won.first else {
