@@ -44,6 +44,7 @@ let package = Package(
                 "CEventLoop",
                 "EventLoop",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         // The one binary: `dsched serve`, `dsched worker`, `dsched next`, ...

@@ -10,7 +10,7 @@ final class RunQueueTests: XCTestCase {
     func testDequeuesInTheOrderEnqueuedAndDropsNone() {
         var queue = RunQueue()
         var out: [Int64] = []
-        // Interleaved, and long enough to compact the array several times.
+        // Interleaved, and long: order holds across many enqueues and dequeues.
         for runID in 0..<10_000 as Range<Int64> {
             queue.enqueue(request(runID))
             if runID % 3 == 0, let next = queue.dequeue() { out.append(next.runID) }

@@ -45,12 +45,7 @@ final class RawClient {
     }
 
     func send(_ bytes: [UInt8]) throws {
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { throw TestFailure("send failed: errno \(errno)") }
-            sent += count
-        }
+        try sendAll(bytes, to: fd)
     }
 
     /// Reads more bytes; false on EOF. Throws on timeout or error.

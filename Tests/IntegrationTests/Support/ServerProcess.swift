@@ -6,7 +6,6 @@ final class ServerProcess {
     let logURL: URL
     private(set) var child: Subprocess!
     private(set) var port = 0
-    private var exitStatus: Int32?
 
     static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["DSCHED_BIN"] {
@@ -40,20 +39,13 @@ final class ServerProcess {
     }
 
     deinit {
-        if isRunning {
-            kill(child.pid, SIGKILL)
-            _ = child.wait(timeout: 10)
-        }
+        child.kill()
         try? FileManager.default.removeItem(at: logURL)
     }
 
     var pid: pid_t { child.pid }
 
-    var isRunning: Bool {
-        if exitStatus != nil { return false }
-        exitStatus = child.wait(timeout: 0)
-        return exitStatus == nil
-    }
+    var isRunning: Bool { child.isRunning }
 
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
@@ -66,7 +58,7 @@ final class ServerProcess {
                 return String(line)
             }
             if !isRunning {
-                throw TestFailure("dsched exited (\(exitStatus ?? -1)) before logging \"\(text)\":\n\(log)")
+                throw TestFailure("dsched exited (\(child.exitStatus ?? -1)) before logging \"\(text)\":\n\(log)")
             }
             usleep(20_000)
         }
@@ -79,15 +71,12 @@ final class ServerProcess {
     }
 
     func signal(_ number: Int32) {
-        kill(child.pid, number)
+        child.signal(number)
     }
 
     /// Waits for the process to exit; returns its status, or nil on timeout.
     func waitForExit(timeout: TimeInterval = 15) -> Int32? {
-        if exitStatus == nil {
-            exitStatus = child.wait(timeout: timeout)
-        }
-        return exitStatus
+        child.wait(timeout: timeout)
     }
 }
 

@@ -4,8 +4,14 @@
 // children (seen with `pg_ctl start`), so the tests spawn and reap children themselves.
 import Foundation
 
-struct Subprocess {
+final class Subprocess {
     let pid: pid_t
+    /// The exit status once reaped: a pid can be waited for only once.
+    private(set) var exitStatus: Int32?
+
+    private init(pid: pid_t) {
+        self.pid = pid
+    }
 
     /// Starts `executable` with stdout going to `outputPath` (or /dev/null) and stderr to
     /// `errorPath` (or the same place as stdout).
@@ -60,17 +66,43 @@ struct Subprocess {
     /// Waits for exit; the exit code, or 128 + signal, or nil on timeout.
     @discardableResult
     func wait(timeout: TimeInterval = .infinity) -> Int32? {
+        if let exitStatus { return exitStatus }
         let deadline = Date().addingTimeInterval(timeout)
         var status: Int32 = 0
         while true {
             let result = waitpid(pid, &status, timeout.isInfinite ? 0 : WNOHANG)
             if result == pid {
                 let signal = status & 0x7f
-                return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+                exitStatus = signal == 0 ? (status >> 8) & 0xff : 128 + signal
+                return exitStatus
             }
             if result < 0 && errno != EINTR { return nil }
             if Date() >= deadline { return nil }
             if result == 0 { usleep(10_000) }
         }
+    }
+
+    var isRunning: Bool { wait(timeout: 0) == nil }
+
+    func signal(_ number: Int32) {
+        Glibc.kill(pid, number)
+    }
+
+    /// SIGKILL and reap, unless it has exited already (what a test's helpers do at the end).
+    func kill() {
+        if isRunning {
+            signal(SIGKILL)
+            wait(timeout: 10)
+        }
+    }
+}
+
+/// Writes all of `bytes` to a socket (blocking), or throws.
+func sendAll(_ bytes: [UInt8], to fd: Int32) throws {
+    var sent = 0
+    while sent < bytes.count {
+        let count = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+        guard count > 0 else { throw TestFailure("send failed: errno \(errno)") }
+        sent += count
     }
 }

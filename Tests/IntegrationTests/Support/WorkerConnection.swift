@@ -12,7 +12,6 @@ final class WorkerConnection {
     private var decoder = FrameDecoder()
     /// Everything the worker said, in order.
     private(set) var received: [WorkerMessage] = []
-    private var exitStatus: Int32?
 
     /// Starts `dsched worker --fd 3 <arguments>`; its log goes to a file of its own.
     /// `viaShell` puts a /bin/sh between the test and the worker, as the worker's parent, so
@@ -45,10 +44,7 @@ final class WorkerConnection {
 
     deinit {
         if fd >= 0 { close(fd) }
-        if exitStatus == nil && child.wait(timeout: 0) == nil {
-            kill(child.pid, SIGKILL)
-            child.wait(timeout: 10)
-        }
+        child.kill()
         try? FileManager.default.removeItem(at: logURL)
     }
 
@@ -60,12 +56,7 @@ final class WorkerConnection {
     }
 
     func sendBytes(_ bytes: [UInt8]) throws {
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { throw TestFailure("send to the worker failed: errno \(errno)") }
-            sent += count
-        }
+        try sendAll(bytes, to: fd)
     }
 
     /// Asks the worker to run `script` as run `runID` of job `runID + 1000`.
@@ -138,14 +129,11 @@ final class WorkerConnection {
     }
 
     func signal(_ number: Int32) {
-        kill(child.pid, number)
+        child.signal(number)
     }
 
     /// Waits for the worker to exit; its exit code (or 128 + signal), or nil on timeout.
     func waitForExit(timeout: TimeInterval = 10) -> Int32? {
-        if exitStatus == nil {
-            exitStatus = child.wait(timeout: timeout)
-        }
-        return exitStatus
+        child.wait(timeout: timeout)
     }
 }
