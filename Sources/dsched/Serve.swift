@@ -80,8 +80,20 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Seconds between reloads of the job table (env DSCHED_RELOAD_INTERVAL, default 2).")
     var reloadInterval: Double?
 
-    @Option(name: .long, help: "This node's name in run history (env DSCHED_NODE_ID, default host-pid).")
+    @Option(name: .long, help: "This node's name in the cluster and in run history: letters, digits, . _ : - (env DSCHED_NODE_ID, default host-pid).")
     var nodeID: String?
+
+    @Option(name: .long, help: "Seconds between heartbeats to the cluster (env DSCHED_HEARTBEAT, default 0.5).")
+    var heartbeat: Double?
+
+    @Option(name: .long, help: "Seconds without a heartbeat after which a node is dead and its jobs fail over (env DSCHED_NODE_TTL, default 3 heartbeats).")
+    var nodeTTL: Double?
+
+    @Option(name: .long, help: "Seconds between reconciliations of Redis with PostgreSQL and rebalancing checks (env DSCHED_RECONCILE_INTERVAL, default 5).")
+    var reconcileInterval: Double?
+
+    @Option(name: .long, help: "Redis commands that may wait for a connection; beyond, they fail (env DSCHED_REDIS_MAX_QUEUED, default 10000).")
+    var redisMaxQueued: Int?
 
     @Option(name: .long, help: "Largest request line + headers in bytes; beyond → 431 (env DSCHED_MAX_HEADER_BYTES, default 16384).")
     var maxHeaderBytes: Int?
@@ -143,6 +155,17 @@ struct Serve: ParsableCommand {
         config.outputLimit = try settings.int(outputLimit, env: "DSCHED_OUTPUT_LIMIT", default: config.outputLimit, range: 0...(64 << 20))
         config.reloadInterval = try settings.seconds(reloadInterval, env: "DSCHED_RELOAD_INTERVAL", default: config.reloadInterval)
         config.nodeID = settings.string(nodeID, env: "DSCHED_NODE_ID", default: config.nodeID)
+        guard (1...128).contains(config.nodeID.utf8.count),
+              config.nodeID.unicodeScalars.allSatisfy({ $0.properties.isASCIIHexDigit || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || "._:-".unicodeScalars.contains($0) }) else {
+            throw ValidationError("DSCHED_NODE_ID must be 1-128 letters, digits, '.', '_', ':' or '-', got \"\(config.nodeID)\"")
+        }
+        config.heartbeat = try settings.seconds(heartbeat, env: "DSCHED_HEARTBEAT", default: config.heartbeat)
+        config.nodeTTL = try settings.seconds(nodeTTL, env: "DSCHED_NODE_TTL", default: 3 * config.heartbeat)
+        guard config.nodeTTL > config.heartbeat else {
+            throw ValidationError("DSCHED_NODE_TTL (\(config.nodeTTL) s) must be longer than DSCHED_HEARTBEAT (\(config.heartbeat) s)")
+        }
+        config.reconcileInterval = try settings.seconds(reconcileInterval, env: "DSCHED_RECONCILE_INTERVAL", default: config.reconcileInterval)
+        config.redis.maxQueued = try settings.int(redisMaxQueued, env: "DSCHED_REDIS_MAX_QUEUED", default: config.redis.maxQueued, range: 1...1_000_000)
         config.shutdownGrace = try settings.seconds(shutdownGrace, env: "DSCHED_SHUTDOWN_GRACE", default: config.shutdownGrace)
         return config
     }

@@ -2,7 +2,15 @@
 // are RFC 3339 UTC; durations are milliseconds; `frequency` comes back as it was given (a
 // number of milliseconds stays a number).
 enum JobJSON {
-    static func write(_ job: Job, nextRunAt: Int64?, into json: inout JSONWriter) {
+    /// The `owner` field: shown by GET /jobs/{id} only, as the owning node's id, or null while
+    /// the job waits for an owner; left out when Redis cannot say.
+    enum Owner {
+        case omitted
+        case waiting
+        case node(String)
+    }
+
+    static func write(_ job: Job, nextRunAt: Int64?, owner: Owner = .omitted, into json: inout JSONWriter) {
         let draft = job.definition
         let createdAt = RFC3339.format(milliseconds: job.createdAt)
         json.beginObject()
@@ -28,6 +36,16 @@ enum JobJSON {
         json.string(draft.name)
         json.key("next_run_at")
         json.string(nextRunAt.map { RFC3339.format(milliseconds: $0) })
+        switch owner {
+        case .omitted:
+            break
+        case .waiting:
+            json.key("owner")
+            json.null()
+        case .node(let node):
+            json.key("owner")
+            json.string(node)
+        }
         json.key("paused")
         json.bool(draft.paused)
         json.key("repeat")

@@ -12,8 +12,7 @@ public final class JobsAPI {
     private let store: JobStore
     private let authenticator: Authenticator
     /// Told of every change this node makes, so that it takes effect here at once.
-    private let changed: (Job) -> Void
-    private let deleted: (Int64) -> Void
+    private let cluster: Cluster
     /// Now, in epoch milliseconds (the reactor's clock).
     private let now: () -> Int64
 
@@ -24,12 +23,11 @@ public final class JobsAPI {
     static let updateAttempts = 3
 
     public init(store: JobStore, authenticator: Authenticator, now: @escaping () -> Int64,
-                changed: @escaping (Job) -> Void, deleted: @escaping (Int64) -> Void) {
+                cluster: Cluster) {
         self.store = store
         self.authenticator = authenticator
         self.now = now
-        self.changed = changed
-        self.deleted = deleted
+        self.cluster = cluster
     }
 
     public func register(on router: Router) {
@@ -66,7 +64,7 @@ public final class JobsAPI {
         store.create(drafts) { [self] outcome in
             switch outcome {
             case .success(let jobs):
-                jobs.forEach(changed)
+                cluster.jobsCreated(jobs)
                 let now = now()
                 var json = JSONWriter(capacity: 512 * jobs.count)
                 if isBatch {
@@ -109,7 +107,15 @@ public final class JobsAPI {
         let id = try jobID(request)
         store.fetch(id: id) { [self] outcome in
             switch outcome {
-            case .success(let job?): responder.respond(jobResponse(job))
+            case .success(let job?):
+                // The owner comes from Redis; when Redis cannot answer, the job is shown without it.
+                cluster.owner(of: id) { [self] owner in
+                    switch owner {
+                    case .success(let node?): responder.respond(jobResponse(job, owner: .node(node)))
+                    case .success(nil): responder.respond(jobResponse(job, owner: .waiting))
+                    case .failure: responder.respond(jobResponse(job))
+                    }
+                }
             case .success(nil): responder.respond(Self.notFound(id).response)
             case .failure(let error): responder.respond(APIError.store(error).response)
             }
@@ -154,7 +160,7 @@ public final class JobsAPI {
                 store.update(job, to: draft) { [self] outcome in
                     switch outcome {
                     case .success(let updated?):
-                        changed(updated)
+                        cluster.jobChanged(updated)
                         responder.respond(jobResponse(updated))
                     case .success(nil) where attempts > 1:
                         modify(id: id, attempts: attempts - 1, responder: responder, change: change)
@@ -173,7 +179,7 @@ public final class JobsAPI {
         store.delete(id: id) { [self] outcome in
             switch outcome {
             case .success(true):
-                deleted(id)
+                cluster.jobDeleted(id: id)
                 responder.respond(HTTPResponse(status: .noContent))
             case .success(false): responder.respond(Self.notFound(id).response)
             case .failure(let error): responder.respond(APIError.store(error).response)
@@ -183,9 +189,9 @@ public final class JobsAPI {
 
     // MARK: - Helpers
 
-    private func jobResponse(_ job: Job) -> HTTPResponse {
+    private func jobResponse(_ job: Job, owner: JobJSON.Owner = .omitted) -> HTTPResponse {
         var json = JSONWriter(capacity: 512)
-        JobJSON.write(job, nextRunAt: job.nextRun(after: now()), into: &json)
+        JobJSON.write(job, nextRunAt: job.nextRun(after: now()), owner: owner, into: &json)
         return .json(.ok, json)
     }
 

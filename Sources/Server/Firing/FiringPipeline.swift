@@ -6,14 +6,18 @@
 // (batched). Because ticks are computed from the job row alone and the row insert decides,
 // several nodes holding the same job fire each tick once between them.
 //
-// Jobs are (re)loaded from the store every `reloadInterval` (versions first, then only the
-// changed rows), and at once when this node's API changes one. At the first load, ticks
-// missed while no node ran (after the job's last recorded tick) follow the job's misfire
-// policy: run_once (the latest missed tick, once), skip, or run_all (at most
-// `maxMisfireRuns`). Concurrency: `forbid` records a tick `skipped` while a run of the job is
+// The cluster agent says which jobs this node owns (`own`/`disown`); only those are in the
+// wheel. An owned job is loaded at once (its row and its last recorded tick, batched), then
+// re-read every `reloadInterval` when changed (versions first, then only the changed rows),
+// and at once when an API changes it. When a job arrives (a new job, a failover, a
+// rebalancing), ticks missed since its last recorded tick follow the job's misfire policy:
+// run_once (the latest missed tick, once), skip, or run_all (at most `maxMisfireRuns`); so a
+// job moved between nodes loses no tick, and the job_run insert keeps any tick from firing
+// twice while two nodes briefly both hold it. Concurrency: `forbid` records a tick `skipped` while a run of the job is
 // live; `replace` cancels the live run first. Failed, timed-out and lost runs are retried
 // while attempts remain, after `retry_backoff · 2^(attempt-1)`. A job with `repeat: false` is
-// marked done after its run.
+// marked done after its run. While PostgreSQL is down, due ticks wait (at most `maxBacklog`,
+// oldest dropped first) and are claimed when it is back.
 import Collections
 import EventLoop
 import Logging
@@ -25,8 +29,11 @@ public final class FiringPipeline {
         public var reloadInterval = 2.0
         public var outputLimit = 64 * 1024
         public var maxMisfireRuns = 100
-        /// Claimed runs waiting for a worker (none running); beyond, they are recorded lost.
+        /// Claimed runs waiting for a worker (none running), and ticks waiting for the store to
+        /// come back; beyond, runs are recorded lost and the oldest waiting ticks dropped.
         public var maxBacklog = 100_000
+        /// Seconds between attempts to load adopted jobs or claim waiting ticks while the store fails.
+        public var storeRetryInterval = 0.5
 
         public init(nodeID: String) {
             self.nodeID = nodeID
@@ -55,6 +62,8 @@ public final class FiringPipeline {
         var live: Set<Int64>
         /// Ticks of this job being claimed (their runs are not in `live` yet).
         var claiming = 0
+        /// Mean run time observed on this node (exponentially weighted), for the job's weight.
+        var meanRunMilliseconds: Double?
 
         init(job: Job, times: FireTimes, live: Set<Int64>) {
             self.job = job
@@ -84,8 +93,14 @@ public final class FiringPipeline {
     private var pendingRetries: [Int64: TickClaim] = [:]
     private var nextRetryKey: Int64 = 0
     private var backlog = Deque<WorkerMessage.RunRequest>()
-    /// The last tick recorded per job, read once at the first load (misfire handling).
-    private var lastTicks: [Int64: Int64]?
+    /// Jobs this node owns (some perhaps still loading).
+    public private(set) var owned = Set<Int64>()
+    /// Owned jobs not loaded yet, and whether a load is in flight.
+    private var adopting = Set<Int64>()
+    private var adoptInFlight = false
+    /// Ticks that could not be claimed while the store was down, oldest first.
+    private var unclaimed = Deque<TickClaim>()
+    private var storeRetryTimer: TimerWatcher!
     private var reloading = false
     private var reloads = 0
     /// The store's clock at the last reload, less the margin: where the next one starts.
@@ -98,6 +113,8 @@ public final class FiringPipeline {
     /// Missed ticks examined at a job's first load; beyond, the oldest are not looked at.
     static let maxMisfireScan = 100_000
     static let reloadMarginMilliseconds: Int64 = 1_000
+    /// Jobs loaded per query when this node adopts many at once.
+    static let adoptBatch = 1_000
     private var stopping = false
     private var drainTimer: TimerWatcher?
 
@@ -118,11 +135,15 @@ public final class FiringPipeline {
             workerReady: { [unowned self] in drainBacklog() }
         ))
         reloadTimer = TimerWatcher(reactor: reactor) { [unowned self] in reload() }
+        storeRetryTimer = TimerWatcher(reactor: reactor) { [unowned self] in
+            adopt()
+            claimUnclaimed()
+        }
     }
 
     public func start() {
         supervisor.start()
-        reloadTimer.start(after: 0, every: configuration.reloadInterval)
+        reloadTimer.start(after: configuration.reloadInterval, every: configuration.reloadInterval)
     }
 
     /// Stops firing, lets the runs in flight finish and their results reach the store (for at
@@ -130,6 +151,7 @@ public final class FiringPipeline {
     public func stop(grace: Double, completion: @escaping () -> Void) {
         stopping = true
         reloadTimer.stop()
+        storeRetryTimer.stop()
         let deadline = reactor.monotonicNow + grace
         drainTimer = TimerWatcher(reactor: reactor) { [unowned self] in
             guard (liveRuns.isEmpty && !runStore.hasPendingWrites) || reactor.monotonicNow >= deadline else { return }
@@ -151,22 +173,8 @@ public final class FiringPipeline {
     // MARK: - Loading jobs
 
     private func reload() {
-        guard !reloading else { return }
+        guard !reloading, !owned.isEmpty else { return }
         reloading = true
-        if lastTicks == nil {
-            runStore.lastTicks { [self] outcome in
-                switch outcome {
-                case .success(let ticks):
-                    lastTicks = ticks
-                    reloading = false
-                    reload()
-                case .failure(let error):
-                    reloading = false
-                    logger.debug("job load waits for the store", metadata: ["error": "\(error)"])
-                }
-            }
-            return
-        }
         // Most reloads ask only for rows changed since the last one (less a margin for
         // transactions that committed late); every `fullReloadEvery`-th compares all versions,
         // which is how deletions made on other nodes are seen.
@@ -175,6 +183,7 @@ public final class FiringPipeline {
         // Jobs this node learns of while the query runs are not in its answer: only those
         // known before it was sent can be judged deleted.
         let knownBefore = full ? Set(entries.keys).union(unscheduled.keys) : []
+        let loading = adopting
         jobStore.versions(changedSince: full ? nil : changedSince) { [self] outcome in
             guard case .success(let answer) = outcome else {
                 reloading = false
@@ -184,7 +193,10 @@ public final class FiringPipeline {
             for id in knownBefore where answer.versions[id] == nil {
                 remove(jobID: id)
             }
-            let changed = answer.versions.filter { (entries[$0.key]?.job.version ?? unscheduled[$0.key]) != $0.value }.map(\.key)
+            let changed = answer.versions.filter {
+                owned.contains($0.key) && !adopting.contains($0.key) && !loading.contains($0.key)
+                    && (entries[$0.key]?.job.version ?? unscheduled[$0.key]) != $0.value
+            }.map(\.key)
             guard !changed.isEmpty else {
                 changedSince = nextSince
                 reloading = false
@@ -194,21 +206,102 @@ public final class FiringPipeline {
                 reloading = false
                 if case .success(let jobs) = outcome {
                     changedSince = nextSince
-                    jobs.forEach { update($0) }
+                    jobs.forEach { update($0, lastTick: nil) }
                     logger.info("jobs loaded", metadata: ["changed": "\(jobs.count)", "scheduled": "\(entries.count)"])
                 }
             }
         }
     }
 
-    /// This node's API changed a job: take it into account now, not at the next reload.
+    /// A job this node owns changed: take it into account now, not at the next reload.
     public func jobChanged(_ job: Job) {
-        guard lastTicks != nil else { return }
-        update(job)
+        guard owned.contains(job.id), !adopting.contains(job.id) else { return }
+        update(job, lastTick: nil)
+    }
+
+    /// Jobs changed elsewhere: re-read those this node owns.
+    public func refresh(_ ids: [Int64]) {
+        let mine = ids.filter { owned.contains($0) && !adopting.contains($0) }
+        guard !mine.isEmpty else { return }
+        jobStore.fetch(ids: mine) { [self] outcome in
+            if case .success(let jobs) = outcome {
+                jobs.forEach(jobChanged)
+            }
+        }
+    }
+
+    // MARK: - Ownership
+
+    /// Takes jobs into the wheel: their rows and last ticks are loaded (batched), then missed
+    /// ticks follow each job's misfire policy.
+    public func own(_ ids: [Int64]) {
+        for id in ids where owned.insert(id).inserted {
+            adopting.insert(id)
+        }
+        adopt()
+    }
+
+    /// Drops jobs from the wheel (moved to another node, or deleted). Their runs in flight finish.
+    public func disown(_ ids: [Int64]) {
+        for id in ids {
+            owned.remove(id)
+            adopting.remove(id)
+            remove(jobID: id)
+        }
+    }
+
+    /// The weight of each owned job: its fire rate times its cost (see JobWeight).
+    public func weights() -> [Int64: Double] {
+        let now = reactor.nowMilliseconds
+        var weights: [Int64: Double] = [:]
+        weights.reserveCapacity(owned.count)
+        for id in owned {
+            if let entry = entries[id] {
+                weights[id] = JobWeight.weight(times: entry.times, paused: false, done: false, now: now,
+                                               meanRunMilliseconds: entry.meanRunMilliseconds)
+            } else {
+                weights[id] = JobWeight.idle
+            }
+        }
+        return weights
+    }
+
+    private func adopt() {
+        guard !adoptInFlight, !stopping, !adopting.isEmpty else { return }
+        let batch = Array(adopting.prefix(Self.adoptBatch))
+        adoptInFlight = true
+        let retry = { [self] (error: StoreError) in
+            adoptInFlight = false
+            logger.warning("owned jobs not loaded yet", metadata: ["jobs": "\(adopting.count)", "error": "\(error)"])
+            storeRetryTimer.start(after: configuration.storeRetryInterval)
+        }
+        jobStore.fetch(ids: batch) { [self] outcome in
+            switch outcome {
+            case .failure(let error):
+                retry(error)
+            case .success(let jobs):
+                runStore.lastTicks(jobIDs: jobs.map(\.id)) { [self] outcome in
+                    switch outcome {
+                    case .failure(let error):
+                        retry(error)
+                    case .success(let ticks):
+                        adoptInFlight = false
+                        // A job missing from the answer was deleted meanwhile: it stays owned
+                        // (weightless) until the cluster forgets it.
+                        batch.forEach { adopting.remove($0) }
+                        for job in jobs where owned.contains(job.id) && entries[job.id] == nil && unscheduled[job.id] == nil {
+                            update(job, lastTick: ticks[job.id])
+                        }
+                        logger.info("jobs adopted", metadata: ["jobs": "\(jobs.count)", "scheduled": "\(entries.count)"])
+                        adopt()
+                    }
+                }
+            }
+        }
     }
 
     public func jobDeleted(id: Int64) {
-        remove(jobID: id)
+        disown([id])
     }
 
     private func remove(jobID: Int64) {
@@ -219,7 +312,9 @@ public final class FiringPipeline {
         }
     }
 
-    private func update(_ job: Job) {
+    /// Schedules a job's next tick. `lastTick`: the last one recorded, for a job arriving on
+    /// this node (missed ticks after it follow the misfire policy).
+    private func update(_ job: Job, lastTick: Int64?) {
         let previous = entries[job.id]
         let seenBefore = previous != nil || unscheduled[job.id] != nil
         if let known = previous?.job.version ?? unscheduled[job.id], known >= job.version { return }
@@ -243,7 +338,7 @@ public final class FiringPipeline {
         }
         // First sight of this job: ticks after its last recorded one (or its creation) that
         // are already past were missed.
-        let reference = lastTicks?[job.id] ?? max(job.createdAt - 1, times.start - 1)
+        let reference = lastTick ?? max(job.createdAt - 1, times.start - 1)
         entries[job.id] = entry
         var missed = Deque<Int64>()
         var tick = times.next(after: reference)
@@ -328,9 +423,42 @@ public final class FiringPipeline {
                 completion?(.success(run))
                 dispatch(run, job: job)
             case .failure(let error):
-                logger.warning("tick not claimed", metadata: ["job_id": "\(claim.jobID)", "scheduled_at": "\(claim.scheduledAt)", "error": "\(error)"])
-                completion?(.failure(error))
+                guard let completion else {
+                    waitForStore(claim, error: error)
+                    return
+                }
+                completion(.failure(error))
             }
+        }
+    }
+
+    /// A tick whose claim failed waits for the store (bounded: the oldest goes first).
+    private func waitForStore(_ claim: TickClaim, error: StoreError) {
+        guard case .unavailable = error else {
+            logger.error("tick not claimed", metadata: ["job_id": "\(claim.jobID)", "scheduled_at": "\(claim.scheduledAt)", "error": "\(error)"])
+            return
+        }
+        if unclaimed.count >= configuration.maxBacklog, let dropped = unclaimed.popFirst() {
+            logger.error("tick dropped: too many waiting for the store", metadata: [
+                "job_id": "\(dropped.jobID)", "scheduled_at": "\(dropped.scheduledAt)", "waiting": "\(unclaimed.count)"])
+        }
+        if unclaimed.isEmpty {
+            logger.warning("ticks wait for the store", metadata: ["job_id": "\(claim.jobID)", "error": "\(error)"])
+        }
+        unclaimed.append(claim)
+        if !storeRetryTimer.isActive {
+            storeRetryTimer.start(after: configuration.storeRetryInterval)
+        }
+    }
+
+    private func claimUnclaimed() {
+        guard !stopping, !unclaimed.isEmpty else { return }
+        let waiting = unclaimed
+        unclaimed.removeAll()
+        logger.info("claiming ticks that waited for the store", metadata: ["ticks": "\(waiting.count)"])
+        for claim in waiting {
+            guard let entry = entries[claim.jobID] else { continue }
+            claimAndDispatch(claim, job: entry.job)
         }
     }
 
@@ -404,6 +532,10 @@ public final class FiringPipeline {
             cpuSystemMilliseconds: result?.cpuSystemMilliseconds))
         guard let entry = entries[claim.jobID] else { return }
         entry.live = entry.live.filter { liveRuns[$0] != nil }
+        if let started = result?.startedAt, let finished = result?.finishedAt, finished >= started {
+            let duration = Double(finished - started)
+            entry.meanRunMilliseconds = entry.meanRunMilliseconds.map { 0.8 * $0 + 0.2 * duration } ?? duration
+        }
         let definition = entry.job.definition
         let failed = status == .failed || status == .timedOut || status == .lost
         if failed && claim.attempt <= definition.retries {

@@ -1,6 +1,7 @@
 // Node: one `dsched serve` process — builds the reactor and the parts on it (PostgreSQL
-// connection and job store, API, HTTP server), runs until SIGTERM/SIGINT, then stops
-// accepting, lets in-flight requests finish (bounded) and returns.
+// connections and stores, firing pipeline and workers, cluster agent on Redis, API, HTTP
+// server), runs until SIGTERM/SIGINT, then hands its jobs back to the cluster, stops
+// accepting, lets in-flight requests and runs finish (bounded) and returns.
 import EventLoop
 import Glibc
 import Logging
@@ -13,6 +14,7 @@ public final class Node {
     private var server: HTTPServer!
     private let postgres: PostgresPool
     private let pipeline: FiringPipeline
+    private let cluster: ClusterAgent
     private var signalWatchers: [SignalWatcher] = []
 
     public init(configuration: NodeConfiguration, logger: Logger) throws {
@@ -41,12 +43,23 @@ public final class Node {
         let pipeline = FiringPipeline(reactor: reactor, configuration: firingConfiguration, jobStore: store, runStore: runStore,
                                       supervisorConfiguration: supervisorConfiguration, logger: logger)
         self.pipeline = pipeline
+        var redisConfiguration = RedisConnection.Configuration(host: configuration.redis.host, port: configuration.redis.port)
+        redisConfiguration.maxQueued = configuration.redis.maxQueued
+        var clusterConfiguration = ClusterAgent.Configuration(
+            nodeID: configuration.nodeID, address: "\(configuration.host):\(configuration.port)", redis: redisConfiguration,
+            keys: ClusterKeys(processStore: configuration.keys.processStore, jobStore: configuration.keys.jobStore,
+                              jobProcessed: configuration.keys.jobProcessed, channel: configuration.keys.channel))
+        clusterConfiguration.heartbeat = configuration.heartbeat
+        clusterConfiguration.nodeTTL = configuration.nodeTTL
+        clusterConfiguration.reconcileInterval = configuration.reconcileInterval
+        cluster = ClusterAgent(reactor: reactor, configuration: clusterConfiguration, pipeline: pipeline, jobStore: store,
+                               runStore: runStore, logger: logger)
         let authenticator = Authenticator(token: configuration.apiToken)
         HealthAPI(store: store).register(on: router)
-        JobsAPI(store: store, authenticator: authenticator, now: { [reactor] in reactor.nowMilliseconds },
-                changed: pipeline.jobChanged, deleted: pipeline.jobDeleted)
+        JobsAPI(store: store, authenticator: authenticator, now: { [reactor] in reactor.nowMilliseconds }, cluster: cluster)
             .register(on: router)
         RunsAPI(jobStore: store, runStore: runStore, pipeline: pipeline, authenticator: authenticator).register(on: router)
+        NodesAPI(cluster: cluster, authenticator: authenticator).register(on: router)
         server = HTTPServer(
             reactor: reactor,
             configuration: .init(host: configuration.host, port: configuration.port, limits: configuration.http),
@@ -61,6 +74,7 @@ public final class Node {
         try server.start()
         postgres.start()
         pipeline.start()
+        cluster.start(address: "\(configuration.host):\(server.port)")
         logger.info("node listening", metadata: [
             "host": "\(configuration.host)", "port": "\(server.port)", "open_files_limit": "\(limit)",
             "node_id": "\(configuration.nodeID)", "workers": "\(configuration.workers)",
@@ -77,7 +91,7 @@ public final class Node {
     private func stop(signal: Int32) {
         guard !server.isShuttingDown else { return }
         logger.info("shutting down", metadata: ["signal": "\(signal)", "connections": "\(server.connectionCount)"])
-        var pending = 2
+        var pending = 3
         let finished = { [unowned self] in
             pending -= 1
             if pending == 0 {
@@ -85,6 +99,8 @@ public final class Node {
                 reactor.stop()
             }
         }
+        // Handing the jobs back first lets the survivors take them while this node drains.
+        cluster.leave(timeout: 1, completion: finished)
         pipeline.stop(grace: configuration.shutdownGrace, completion: finished)
         server.shutdown(grace: configuration.shutdownGrace, completion: finished)
     }

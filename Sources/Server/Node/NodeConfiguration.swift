@@ -21,6 +21,8 @@ public struct NodeConfiguration: Sendable {
     public struct Redis: Sendable {
         public var host = "localhost"
         public var port = 6379
+        /// Commands that may wait for a Redis connection; beyond, they fail at once.
+        public var maxQueued = 10_000
         public init() {}
     }
 
@@ -43,8 +45,15 @@ public struct NodeConfiguration: Sendable {
     public var apiToken: String?
     /// Allows listening on a non-loopback address without a token.
     public var insecureNoAuth = false
-    /// This node's name in run history (and, later, in the cluster).
+    /// This node's name in the cluster and in run history; unique among live nodes.
     public var nodeID = NodeConfiguration.defaultNodeID()
+    /// Seconds between heartbeats.
+    public var heartbeat = 0.5
+    /// Seconds without a heartbeat after which a node is dead (and the leader lease lapses).
+    public var nodeTTL = 1.5
+    /// Seconds between the leader's reconciliations of Redis with PostgreSQL and rebalancing
+    /// checks, and between owners' re-reads of their share.
+    public var reconcileInterval = 5.0
     /// Worker processes the master spawns and supervises.
     public var workers = max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
     /// Scripts one worker runs at once.

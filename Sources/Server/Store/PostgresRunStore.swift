@@ -212,9 +212,15 @@ public final class PostgresRunStore: RunStore {
         })
     }
 
-    public func lastTicks(completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void) {
-        let sql = "SELECT job_id, (extract(epoch FROM max(scheduled_at)) * 1000)::bigint FROM job_run GROUP BY job_id"
-        postgres.send(PostgresQuery(sql) { outcome in
+    public func lastTicks(jobIDs: [Int64], completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void) {
+        guard !jobIDs.isEmpty else { return completion(.success([:])) }
+        var ids = PostgresArrayLiteral()
+        jobIDs.forEach { ids.append(String($0)) }
+        // One backward index probe per job (the UNIQUE index leads with job_id, scheduled_at),
+        // not an aggregate over every run of every job.
+        let sql = "SELECT u.id, (extract(epoch FROM (SELECT max(r.scheduled_at) FROM job_run r WHERE r.job_id = u.id)) * 1000)::bigint "
+            + "FROM unnest($1::bigint[]) AS u(id)"
+        postgres.send(PostgresQuery(prepared: "dsched_last_ticks", sql, [ids.text]) { outcome in
             completion(outcome.map { result in
                 var ticks: [Int64: Int64] = [:]
                 for row in result.rows {
@@ -227,7 +233,14 @@ public final class PostgresRunStore: RunStore {
         })
     }
 
-    static func run(_ row: [String?]) -> Run? {
+    public func markLost(nodeID: String, completion: @escaping (Result<Int, StoreError>) -> Void) {
+        let sql = "UPDATE job_run SET status = 'lost', finished_at = now() WHERE node_id = $1 AND status IN ('pending', 'running')"
+        postgres.send(PostgresQuery(prepared: "dsched_mark_lost", sql, [nodeID]) { outcome in
+            completion(outcome.map(\.affectedRows).mapError(PostgresJobStore.storeError))
+        })
+    }
+
+        static func run(_ row: [String?]) -> Run? {
         guard row.count == 16, let id = row[0].flatMap({ Int64($0) }), let job = row[1].flatMap({ Int64($0) }),
               let tick = row[2].flatMap({ Int64($0) }), let attempt = row[3].flatMap({ Int($0) }),
               let status = row[6].flatMap(Run.Status.init(rawValue:)) else { return nil }

@@ -16,6 +16,9 @@ public protocol RunStore: AnyObject {
     func run(id: Int64, completion: @escaping (Result<Run?, StoreError>) -> Void)
     /// A job's runs, newest first, with id < `before` (0: from the newest), at most `limit`.
     func runs(jobID: Int64, before: Int64, limit: Int, completion: @escaping (Result<[Run], StoreError>) -> Void)
-    /// The latest tick recorded per job (for misfire handling at load).
-    func lastTicks(completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void)
+    /// The latest tick recorded for each of these jobs that has one (misfire handling when a
+    /// job arrives on a node).
+    func lastTicks(jobIDs: [Int64], completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void)
+    /// Records the unfinished runs of a node declared dead as lost; returns how many.
+    func markLost(nodeID: String, completion: @escaping (Result<Int, StoreError>) -> Void)
 }

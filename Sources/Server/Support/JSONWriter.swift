@@ -83,6 +83,14 @@ public struct JSONWriter {
         if let value { integer(value) } else { null() }
     }
 
+    /// A finite number (a non-finite one, which JSON cannot hold, is written as null).
+    public mutating func number(_ value: Double) {
+        guard value.isFinite else { return null() }
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+        needsComma = true
+    }
+
     public mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)

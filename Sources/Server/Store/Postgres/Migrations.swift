@@ -60,6 +60,10 @@ enum Migrations {
         (3, """
             ALTER TABLE job_run ADD COLUMN max_rss_kb integer, ADD COLUMN cpu_user_ms bigint, ADD COLUMN cpu_system_ms bigint;
             """),
+        // The unfinished runs of a node: found when the node is declared dead (recorded lost).
+        (4, """
+            CREATE INDEX job_run_unfinished ON job_run (node_id) WHERE status IN ('pending', 'running');
+            """),
     ]
 
     /// The script a new connection runs before anything else.

@@ -1,0 +1,326 @@
+// ClusterAgent: this node's member of the cluster (DESIGN, Flows 1, 2, 5, 6). It holds two
+// Redis connections (commands, and pub/sub on CHANNEL) and:
+//   - heartbeats every `heartbeat` with its load (HostLoadSampler, and the weight it owns);
+//   - runs a ClusterLeader, which acts while this node holds the lease;
+//   - as an owner, hears `assign`/`release` for itself and tells the FiringPipeline to own or
+//     disown jobs; re-reads its share from JOB_PROCESSED at start, after every reconnect of
+//     either connection and every `reconcileInterval` (a lost message never strands a job);
+//     when its heartbeat finds it missing from PROCESS_STORE (Redis restarted empty, or it
+//     was declared dead while cut off), first takes back the jobs it holds that nobody else
+//     owns, so that a Redis restart does not stop any job from firing;
+//   - pushes its jobs' observed weights to its share every `reconcileInterval`;
+//   - announces what the API committed (created, changed, deleted jobs);
+//   - on stop, hands all its jobs back at once (`leave`).
+// While Redis is away the node keeps firing what it owns; nothing here blocks or fails the API.
+import EventLoop
+import Glibc
+import Logging
+
+public final class ClusterAgent: Cluster {
+    public struct Configuration: Sendable {
+        public var nodeID: String
+        /// Where this node's API listens, as shown by GET /nodes.
+        public var address: String
+        public var redis: RedisConnection.Configuration
+        public var keys: ClusterKeys
+        public var heartbeat = 0.5
+        public var nodeTTL = 1.5
+        public var reconcileInterval = 5.0
+        public var rebalanceTrigger = 1.25
+
+        public init(nodeID: String, address: String, redis: RedisConnection.Configuration, keys: ClusterKeys) {
+            self.nodeID = nodeID
+            self.address = address
+            self.redis = redis
+            self.keys = keys
+        }
+    }
+
+    private let reactor: Reactor
+    private var configuration: Configuration
+    private let pipeline: FiringPipeline
+    private let logger: Logger
+    private let commands: RedisConnection
+    private let subscriber: RedisConnection
+    private let leader: ClusterLeader
+    private let sampler = HostLoadSampler()
+    private var heartbeatTimer: TimerWatcher!
+    private var leaderTimer: TimerWatcher!
+    private var resyncTimer: TimerWatcher!
+    private var heartbeatInFlight = false
+    private var resyncInFlight = false
+    private var resyncAgain = false
+    /// Set when the heartbeat found this node missing from PROCESS_STORE.
+    private var reclaimNeeded = false
+    /// Messages heard so far, and the message that last assigned or released each job: a
+    /// share read sent before that message must not undo it.
+    private var messageSequence = 0
+    private var touched: [Int64: Int] = [:]
+    /// The weights last written to this node's share.
+    private var pushedWeights: [Int64: Double] = [:]
+    private var leaving = false
+
+    public init(reactor: Reactor, configuration: Configuration, pipeline: FiringPipeline, jobStore: JobStore, runStore: RunStore, logger: Logger) {
+        self.reactor = reactor
+        self.configuration = configuration
+        self.pipeline = pipeline
+        self.logger = logger
+        commands = RedisConnection(reactor: reactor, configuration: configuration.redis, name: "commands", logger: logger)
+        subscriber = RedisConnection(reactor: reactor, configuration: configuration.redis, name: "subscriber", logger: logger)
+        var leaderConfiguration = ClusterLeader.Configuration(nodeID: configuration.nodeID, keys: configuration.keys)
+        leaderConfiguration.nodeTTL = configuration.nodeTTL
+        leaderConfiguration.reconcileInterval = configuration.reconcileInterval
+        leaderConfiguration.rebalanceTrigger = configuration.rebalanceTrigger
+        leader = ClusterLeader(reactor: reactor, configuration: leaderConfiguration, redis: commands, jobStore: jobStore,
+                               runStore: runStore, logger: logger)
+        heartbeatTimer = TimerWatcher(reactor: reactor) { [unowned self] in heartbeat() }
+        leaderTimer = TimerWatcher(reactor: reactor) { [unowned self] in leader.pass() }
+        resyncTimer = TimerWatcher(reactor: reactor) { [unowned self] in
+            resync()
+            pushWeights()
+        }
+    }
+
+    /// The API's address is known once the server listens.
+    public func start(address: String) {
+        configuration.address = address
+        commands.onConnect = { [unowned self] in
+            leader.connected()
+            heartbeat()
+            resync()
+        }
+        subscriber.onConnect = { [unowned self] in
+            subscriber.subscribe(configuration.keys.channel)
+            resync()
+        }
+        subscriber.onPush = { [unowned self] reply in heard(reply) }
+        commands.start()
+        subscriber.start()
+        heartbeatTimer.start(after: configuration.heartbeat, every: configuration.heartbeat)
+        leaderTimer.start(after: configuration.heartbeat / 2, every: configuration.heartbeat / 2)
+        resyncTimer.start(after: configuration.reconcileInterval, every: configuration.reconcileInterval)
+    }
+
+    /// Hands every job back at once and leaves PROCESS_STORE (and the lease); `completion` runs
+    /// when Redis confirmed it, or after `timeout` seconds without an answer.
+    public func leave(timeout: Double, completion: @escaping () -> Void) {
+        guard !leaving else { return }
+        leaving = true
+        heartbeatTimer.stop()
+        leaderTimer.stop()
+        resyncTimer.stop()
+        var finished = false
+        var guardTimer: TimerWatcher?
+        let finish = { [self] (jobs: String) in
+            guard !finished else { return }
+            finished = true
+            guardTimer?.stop()
+            guardTimer = nil
+            logger.info("left the cluster", metadata: ["node_id": "\(configuration.nodeID)", "jobs_handed_back": "\(jobs)"])
+            subscriber.close()
+            commands.close()
+            completion()
+        }
+        guard commands.isConnected else { return finish("none (redis unreachable)") }
+        guardTimer = TimerWatcher(reactor: reactor) { finish("unknown (no answer from redis)") }
+        guardTimer?.start(after: timeout)
+        commands.evaluate(ClusterScripts.leave, keys: configuration.keys.scriptKeys, arguments: [configuration.keys.channel, configuration.nodeID]) { outcome in
+            finish((try? outcome.get().integer).flatMap { $0.map(String.init) } ?? "unknown")
+        }
+    }
+
+    public var isLeader: Bool { leader.isLeader }
+
+    // MARK: - Membership
+
+    private func heartbeat() {
+        guard !heartbeatInFlight, !leaving, commands.isConnected else { return }
+        let workers = pipeline.workers
+        var load = sampler.sample(processIDs: [getpid()] + workers.map(\.pid).filter { $0 > 0 })
+        let weights = pipeline.weights()
+        load.jobs = weights.count
+        load.weight = weights.values.reduce(0, +)
+        load.workers = workers.count
+        let published = ClusterState.Heartbeat(address: configuration.address, load: load)
+        heartbeatInFlight = true
+        commands.evaluate(ClusterScripts.heartbeat, keys: configuration.keys.scriptKeys, arguments: [
+            configuration.keys.channel, configuration.nodeID, published.json, String(Int64(configuration.nodeTTL * 1000)),
+        ]) { [self] outcome in
+            heartbeatInFlight = false
+            switch outcome {
+            case .success(let reply) where reply.integer == 1:
+                logger.info("joined the cluster", metadata: ["node_id": "\(configuration.nodeID)", "jobs": "\(load.jobs)"])
+                reclaimNeeded = !pipeline.owned.isEmpty
+                resync()
+            case .success:
+                break
+            case .failure(let error):
+                logger.warning("heartbeat failed", metadata: ["node_id": "\(configuration.nodeID)", "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: - Ownership
+
+    private func heard(_ reply: RedisReply) {
+        let parts = reply.elements
+        guard parts.count == 3, parts[0].text == "message", let text = parts[2].text else { return }
+        guard let message = ClusterMessage(text) else {
+            logger.warning("unknown cluster message", metadata: ["message": "\(text.prefix(200))"])
+            return
+        }
+        messageSequence += 1
+        switch message {
+        case .assign(let node, let jobs) where node == configuration.nodeID:
+            jobs.forEach { touched[$0] = messageSequence }
+            pipeline.own(jobs)
+        case .release(let node, let jobs) where node == configuration.nodeID:
+            jobs.forEach { touched[$0] = messageSequence }
+            pipeline.disown(jobs)
+        case .updated(let jobs):
+            pipeline.refresh(jobs)
+        case .deleted(let jobs):
+            jobs.forEach { touched[$0] = messageSequence }
+            pipeline.disown(jobs)
+        case .created, .joined, .left, .dead, .leader:
+            leader.hint(message)
+        case .assign, .release:
+            break
+        }
+    }
+
+    /// Makes the wheel hold exactly this node's share in JOB_PROCESSED (after reclaiming, when
+    /// this node found itself missing from PROCESS_STORE).
+    private func resync() {
+        guard !leaving, commands.isConnected else { return }
+        guard !resyncInFlight else {
+            resyncAgain = true
+            return
+        }
+        resyncInFlight = true
+        let sequence = messageSequence
+        let finish = { [self] in
+            resyncInFlight = false
+            touched = touched.filter { $0.value > sequence }
+            if resyncAgain {
+                resyncAgain = false
+                resync()
+            }
+        }
+        let readShare = { [self] in
+            commands.send(["ZRANGE", configuration.keys.share(of: configuration.nodeID), "0", "-1"]) { [self] outcome in
+                guard case .success(let reply) = outcome else { return finish() }
+                let share = Set(reply.elements.compactMap(\.integer))
+                let settled = { [self] (id: Int64) in (touched[id] ?? 0) <= sequence }
+                let gained = share.filter { !pipeline.owned.contains($0) && settled($0) }
+                let lost = pipeline.owned.filter { !share.contains($0) && settled($0) }
+                if !gained.isEmpty || !lost.isEmpty {
+                    logger.info("share re-read", metadata: ["node_id": "\(configuration.nodeID)", "gained": "\(gained.count)", "lost": "\(lost.count)"])
+                }
+                pipeline.disown(Array(lost))
+                pipeline.own(Array(gained))
+                finish()
+            }
+        }
+        guard reclaimNeeded else { return readShare() }
+        reclaimNeeded = false
+        var arguments = [configuration.keys.channel, configuration.nodeID]
+        for (id, weight) in pipeline.weights() {
+            arguments += [String(id), String(weight)]
+        }
+        commands.evaluate(ClusterScripts.reclaim, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in
+            switch outcome {
+            case .success(let reply):
+                let taken = reply.elements.compactMap(\.integer)
+                logger.info("jobs reclaimed", metadata: ["node_id": "\(configuration.nodeID)", "kept": "\(arguments.count / 2 - 1 - taken.count)", "owned_elsewhere": "\(taken.count)"])
+                pipeline.disown(taken)
+            case .failure(let error):
+                reclaimNeeded = true
+                logger.warning("reclaim failed", metadata: ["error": "\(error)"])
+            }
+            readShare()
+        }
+    }
+
+    /// Writes weights that changed by more than a tenth since last written.
+    private func pushWeights() {
+        guard !leaving, commands.isConnected else { return }
+        let weights = pipeline.weights()
+        pushedWeights = pushedWeights.filter { weights[$0.key] != nil }
+        var arguments = [configuration.keys.channel, configuration.nodeID]
+        var changed: [Int64: Double] = [:]
+        for (id, weight) in weights {
+            if let pushed = pushedWeights[id], abs(weight - pushed) <= 0.1 * pushed { continue }
+            changed[id] = weight
+            arguments += [String(id), String(weight)]
+        }
+        guard !changed.isEmpty else { return }
+        commands.evaluate(ClusterScripts.weights, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in
+            if case .success = outcome {
+                pushedWeights.merge(changed) { $1 }
+            }
+        }
+    }
+
+    // MARK: - Cluster (what the API announces and asks)
+
+    static func submitArguments(_ jobs: [Job], channel: String, now: Int64) -> [String] {
+        var arguments = [channel]
+        arguments.reserveCapacity(1 + 2 * jobs.count)
+        for job in jobs {
+            let weight = JobWeight.weight(times: try? job.definition.fireTimes(), paused: job.definition.paused, done: job.done,
+                                          now: now, meanRunMilliseconds: nil)
+            arguments += [String(job.id), String(weight)]
+        }
+        return arguments
+    }
+
+    public func jobsCreated(_ jobs: [Job]) {
+        guard !jobs.isEmpty else { return }
+        let arguments = Self.submitArguments(jobs, channel: configuration.keys.channel, now: reactor.nowMilliseconds)
+        commands.evaluate(ClusterScripts.submit, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in
+            if case .failure(let error) = outcome {
+                logger.warning("new jobs not announced; reconciliation will find them", metadata: [
+                    "jobs": "\(jobs.count)", "first_job_id": "\(jobs[0].id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    public func jobChanged(_ job: Job) {
+        if pipeline.owned.contains(job.id) {
+            pipeline.jobChanged(job)
+            return
+        }
+        commands.send(["PUBLISH", configuration.keys.channel, ClusterMessage.updated([job.id]).text]) { [self] outcome in
+            if case .failure(let error) = outcome {
+                logger.warning("job change not announced; its owner re-reads it within its reload interval", metadata: [
+                    "job_id": "\(job.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    public func jobDeleted(id: Int64) {
+        pipeline.disown([id])
+        commands.evaluate(ClusterScripts.forget, keys: configuration.keys.scriptKeys, arguments: [configuration.keys.channel, String(id)]) { [self] outcome in
+            if case .failure(let error) = outcome {
+                logger.warning("job deletion not announced; reconciliation will remove it", metadata: ["job_id": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    public func owner(of jobID: Int64, completion: @escaping (Result<String?, ClusterError>) -> Void) {
+        guard commands.isConnected else { return completion(.failure(.unavailable("redis is unreachable"))) }
+        commands.send(["HGET", configuration.keys.jobProcessed, String(jobID)]) { outcome in
+            completion(outcome.map { $0.text }.mapError { .unavailable("\($0)") })
+        }
+    }
+
+    public func state(completion: @escaping (Result<ClusterState, ClusterError>) -> Void) {
+        guard commands.isConnected else { return completion(.failure(.unavailable("redis is unreachable"))) }
+        commands.evaluate(ClusterScripts.state, keys: configuration.keys.scriptKeys, arguments: [configuration.keys.channel]) { outcome in
+            completion(outcome.mapError { .unavailable("\($0)") }.flatMap { reply in
+                Result { () throws(RedisError) in try ClusterState(reply) }.mapError { .unavailable("\($0)") }
+            })
+        }
+    }
+}

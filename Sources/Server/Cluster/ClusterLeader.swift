@@ -1,0 +1,297 @@
+// ClusterLeader: the one node at a time that decides who owns which job (DESIGN, Flows 2, 5,
+// 6). Every node runs one; only the holder of the lease acts.
+//
+// A pass (every half heartbeat, and at once on a hint from CHANNEL) goes:
+//   lease    take or renew the lease (PROCESS_STORE:leader, TTL = node TTL); a new lease gets a
+//            new fencing epoch, and every write below is refused unless the epoch still holds
+//   state    read members, heartbeats, shares and loads (one script)
+//   failover members whose heartbeat is older than the node TTL are dead: their jobs go back
+//            to JOB_STORE and their unfinished runs are recorded lost
+//   assign   jobs waiting in JOB_STORE go, heaviest first, to the node with the lowest load
+//            score after taking them (AssignmentPlanner)
+//   rebalance when a node joined, or every `reconcileInterval`: if the highest score exceeds
+//            the lowest by `rebalanceTrigger` (25 %), jobs move from the most to the least
+//            loaded until they are within 5 %
+//   reconcile every `reconcileInterval`: a job in PostgreSQL but nowhere in Redis goes to
+//            JOB_STORE; a job in Redis but not in PostgreSQL (deleted, done) leaves Redis
+// After a reconnection to Redis, no node is declared dead for one node TTL: heartbeats could
+// not be written while Redis was away, and the nodes need a moment to renew them.
+import EventLoop
+import Logging
+
+final class ClusterLeader {
+    struct Configuration {
+        var nodeID: String
+        var keys: ClusterKeys
+        var nodeTTL = 1.5
+        var reconcileInterval = 5.0
+        var rebalanceTrigger = 1.25
+        /// Waiting jobs assigned per pass.
+        var assignBatch = 10_000
+    }
+
+    private let reactor: Reactor
+    private let configuration: Configuration
+    private let redis: RedisConnection
+    private let jobStore: JobStore
+    private let runStore: RunStore
+    private let logger: Logger
+    /// The fencing epoch of this node's lease; 0 when another node leads.
+    private(set) var epoch: Int64 = 0
+    private var busy = false
+    private var again = false
+    private var connectedAt = 0.0
+    private var nextRebalance = 0.0
+    private var nextReconcile = 0.0
+    private var rebalanceHinted = false
+
+    init(reactor: Reactor, configuration: Configuration, redis: RedisConnection, jobStore: JobStore, runStore: RunStore, logger: Logger) {
+        self.reactor = reactor
+        self.configuration = configuration
+        self.redis = redis
+        self.jobStore = jobStore
+        self.runStore = runStore
+        self.logger = logger
+    }
+
+    var isLeader: Bool { epoch > 0 }
+
+    private var keys: [String] { configuration.keys.scriptKeys }
+    private var ttlMilliseconds: Int64 { Int64(configuration.nodeTTL * 1000) }
+
+    /// The Redis connection is (re)established.
+    func connected() {
+        connectedAt = reactor.monotonicNow
+    }
+
+    /// Something happened that a pass should look at now.
+    func hint(_ message: ClusterMessage) {
+        if case .joined = message { rebalanceHinted = true }
+        pass()
+    }
+
+    func pass() {
+        guard !busy else {
+            again = true
+            return
+        }
+        guard redis.isConnected else { return }
+        busy = true
+        redis.evaluate(ClusterScripts.lease, keys: keys, arguments: [configuration.keys.channel, configuration.nodeID, String(ttlMilliseconds)]) { [self] outcome in
+            guard case .success(let reply) = outcome, let epoch = reply.integer, epoch > 0 else {
+                demote(reason: "another node leads")
+                return finish()
+            }
+            if self.epoch != epoch {
+                logger.info("leading the cluster", metadata: ["node_id": "\(configuration.nodeID)", "epoch": "\(epoch)"])
+                nextRebalance = reactor.monotonicNow + configuration.nodeTTL
+            }
+            self.epoch = epoch
+            readState()
+        }
+    }
+
+    private func finish() {
+        busy = false
+        if again {
+            again = false
+            pass()
+        }
+    }
+
+    private func demote(reason: String) {
+        guard epoch != 0 else { return }
+        logger.info("no longer leading", metadata: ["node_id": "\(configuration.nodeID)", "epoch": "\(epoch)", "reason": "\(reason)"])
+        epoch = 0
+    }
+
+    /// The arguments every fenced script starts with.
+    private var fence: [String] { [configuration.keys.channel, configuration.nodeID, String(epoch)] }
+
+    /// A fenced script's answer: false (and leadership dropped) when the epoch no longer holds.
+    private func accepted(_ outcome: Result<RedisReply, RedisError>, _ what: String) -> Int64? {
+        switch outcome {
+        case .success(let reply):
+            guard let count = reply.integer, count != -1 else {
+                demote(reason: "fenced during \(what)")
+                return nil
+            }
+            return count
+        case .failure(let error):
+            logger.warning("cluster \(what) failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    // MARK: - The pass
+
+    private func readState() {
+        redis.evaluate(ClusterScripts.state, keys: keys, arguments: [configuration.keys.channel]) { [self] outcome in
+            guard case .success(let reply) = outcome, let state = try? ClusterState(reply) else { return finish() }
+            let settled = reactor.monotonicNow - connectedAt >= configuration.nodeTTL
+            let dead = settled ? state.members.filter { state.now - $0.heartbeatAt > ttlMilliseconds && $0.id != configuration.nodeID } : []
+            let live = state.members.filter { member in !dead.contains { $0.id == member.id } }
+            failover(dead[...]) { [self] failedOver in
+                guard isLeader else { return finish() }
+                assign(live: live, waiting: state.waiting > 0 || failedOver) { [self] in
+                    guard isLeader, state.waiting == 0, !failedOver else { return finish() }
+                    rebalance(live: live) { [self] in
+                        reconcile { [self] in finish() }
+                    }
+                }
+            }
+        }
+    }
+
+    private func failover(_ dead: ArraySlice<ClusterState.Member>, failedOver: Bool = false, then done: @escaping (Bool) -> Void) {
+        guard let node = dead.first, isLeader else { return done(failedOver) }
+        redis.evaluate(ClusterScripts.failover, keys: keys, arguments: fence + [node.id, String(ttlMilliseconds)]) { [self] outcome in
+            guard let count = accepted(outcome, "failover") else { return done(failedOver) }
+            guard count >= 0 else { return failover(dead.dropFirst(), failedOver: failedOver, then: done) }
+            logger.warning("node declared dead", metadata: [
+                "node_id": "\(node.id)", "jobs": "\(count)", "heartbeat_age_ms": "\(reactor.nowMilliseconds - node.heartbeatAt)"])
+            runStore.markLost(nodeID: node.id) { [self] outcome in
+                switch outcome {
+                case .success(let runs) where runs > 0:
+                    logger.warning("runs of a dead node recorded lost", metadata: ["node_id": "\(node.id)", "runs": "\(runs)"])
+                case .success:
+                    break
+                case .failure(let error):
+                    logger.warning("runs of a dead node not recorded lost", metadata: ["node_id": "\(node.id)", "error": "\(error)"])
+                }
+            }
+            failover(dead.dropFirst(), failedOver: true, then: done)
+        }
+    }
+
+    private func candidates(_ live: [ClusterState.Member]) -> [AssignmentPlanner.Node] {
+        live.map { member in
+            let pressure = member.published.map {
+                LoadScore.pressure(hostCPU: $0.load.hostCPU, memAvailableFraction: $0.load.memAvailableFraction)
+            } ?? 1
+            return AssignmentPlanner.Node(id: member.id, weight: member.weight, pressure: pressure)
+        }
+    }
+
+    private func assign(live: [ClusterState.Member], waiting: Bool, then done: @escaping () -> Void) {
+        guard waiting, !live.isEmpty else { return done() }
+        redis.send(["ZRANGE", configuration.keys.jobStore, "0", String(configuration.assignBatch - 1), "WITHSCORES"]) { [self] outcome in
+            guard case .success(let reply) = outcome else { return done() }
+            let jobs = Self.weightedIDs(reply)
+            guard !jobs.isEmpty else { return done() }
+            let plan = AssignmentPlanner.assign(jobs, to: candidates(live))
+            var arguments = fence
+            arguments.reserveCapacity(3 + 2 * plan.count)
+            for (job, node) in plan {
+                arguments.append(String(job))
+                arguments.append(node)
+            }
+            redis.evaluate(ClusterScripts.assign, keys: keys, arguments: arguments) { [self] outcome in
+                if let count = accepted(outcome, "assignment") {
+                    logger.info("jobs assigned", metadata: ["jobs": "\(count)", "nodes": "\(live.count)", "epoch": "\(epoch)"])
+                    if jobs.count == configuration.assignBatch { again = true }
+                }
+                done()
+            }
+        }
+    }
+
+    private func rebalance(live: [ClusterState.Member], then done: @escaping () -> Void) {
+        let now = reactor.monotonicNow
+        guard live.count >= 2, rebalanceHinted || now >= nextRebalance else { return done() }
+        rebalanceHinted = false
+        nextRebalance = now + configuration.reconcileInterval
+        let nodes = candidates(live)
+        let scores = nodes.map { LoadScore.score(weight: $0.weight, pressure: $0.pressure) }
+        guard let highest = scores.max(), let lowest = scores.min(), highest > configuration.rebalanceTrigger * lowest else { return done() }
+        var shares: [String: [(id: Int64, weight: Double)]] = [:]
+        var pending = live.count
+        var failed = false
+        for member in live {
+            redis.send(["ZRANGE", configuration.keys.share(of: member.id), "0", "-1", "WITHSCORES"]) { [self] outcome in
+                pending -= 1
+                switch outcome {
+                case .success(let reply): shares[member.id] = Self.weightedIDs(reply)
+                case .failure: failed = true
+                }
+                guard pending == 0 else { return }
+                guard !failed, isLeader else { return done() }
+                move(AssignmentPlanner.rebalance(nodes: nodes, jobs: shares, trigger: configuration.rebalanceTrigger), then: done)
+            }
+        }
+    }
+
+    private func move(_ moves: [AssignmentPlanner.Move], then done: @escaping () -> Void) {
+        guard !moves.isEmpty else { return done() }
+        var arguments = fence
+        arguments.reserveCapacity(3 + 3 * moves.count)
+        for move in moves {
+            arguments += [String(move.jobID), move.from, move.to]
+        }
+        redis.evaluate(ClusterScripts.move, keys: keys, arguments: arguments) { [self] outcome in
+            if let count = accepted(outcome, "rebalancing") {
+                logger.info("jobs rebalanced", metadata: ["jobs": "\(count)", "epoch": "\(epoch)"])
+            }
+            done()
+        }
+    }
+
+    private func reconcile(then done: @escaping () -> Void) {
+        let now = reactor.monotonicNow
+        guard now >= nextReconcile else { return done() }
+        nextReconcile = now + configuration.reconcileInterval
+        // Redis first, then PostgreSQL: a job committed in between is in PostgreSQL only and
+        // is (harmlessly) submitted again; a job missing from PostgreSQL at the later read is
+        // really gone (ids are never reused).
+        redis.send(["ZRANGE", configuration.keys.jobStore, "0", "-1"]) { [self] waiting in
+            redis.send(["HKEYS", configuration.keys.jobProcessed]) { [self] owned in
+                guard case .success(let waiting) = waiting, case .success(let owned) = owned else { return done() }
+                let inRedis = Set(waiting.elements.compactMap(\.integer)).union(owned.elements.compactMap(\.integer))
+                jobStore.versions(changedSince: nil) { [self] outcome in
+                    guard case .success(let answer) = outcome, isLeader else { return done() }
+                    let missing = answer.versions.keys.filter { !inRedis.contains($0) }
+                    let gone = inRedis.filter { answer.versions[$0] == nil }
+                    forget(Array(gone))
+                    submitMissing(Array(missing.prefix(configuration.assignBatch)), then: done)
+                }
+            }
+        }
+    }
+
+    private func forget(_ ids: [Int64]) {
+        guard !ids.isEmpty else { return }
+        redis.evaluate(ClusterScripts.forget, keys: keys, arguments: [configuration.keys.channel] + ids.map(String.init)) { [self] outcome in
+            if case .success = outcome {
+                logger.info("reconciled: jobs left redis", metadata: ["jobs": "\(ids.count)"])
+            }
+        }
+    }
+
+    private func submitMissing(_ ids: [Int64], then done: @escaping () -> Void) {
+        guard !ids.isEmpty else { return done() }
+        jobStore.fetch(ids: ids) { [self] outcome in
+            guard case .success(let jobs) = outcome else { return done() }
+            redis.evaluate(ClusterScripts.submit, keys: keys, arguments: ClusterAgent.submitArguments(jobs, channel: configuration.keys.channel, now: reactor.nowMilliseconds)) { [self] outcome in
+                if case .success(let reply) = outcome, let added = reply.integer, added > 0 {
+                    logger.warning("reconciled: jobs found only in postgresql", metadata: ["jobs": "\(added)"])
+                }
+                done()
+            }
+        }
+    }
+
+    /// A WITHSCORES reply: id, weight pairs.
+    static func weightedIDs(_ reply: RedisReply) -> [(id: Int64, weight: Double)] {
+        let fields = reply.elements
+        var pairs: [(id: Int64, weight: Double)] = []
+        pairs.reserveCapacity(fields.count / 2)
+        var index = 0
+        while index + 1 < fields.count {
+            if let id = fields[index].integer, let weight = fields[index + 1].text.flatMap(Double.init) {
+                pairs.append((id, weight))
+            }
+            index += 2
+        }
+        return pairs
+    }
+}
