@@ -59,6 +59,9 @@ public final class ClusterAgent: Cluster {
     /// The weights last written to this node's share.
     private var pushedWeights: [Int64: Double] = [:]
     private var leaving = false
+    /// Host CPU, exponentially smoothed: nodes sharing a host sample it at different moments,
+    /// and the load score must not swing with that noise.
+    private var smoothedHostCPU: Double?
 
     public init(reactor: Reactor, configuration: Configuration, pipeline: FiringPipeline, jobStore: JobStore, runStore: RunStore, logger: Logger) {
         self.reactor = reactor
@@ -137,6 +140,9 @@ public final class ClusterAgent: Cluster {
         guard !heartbeatInFlight, !leaving, commands.isConnected else { return }
         let workers = pipeline.workers
         var load = sampler.sample(processIDs: [getpid()] + workers.map(\.pid).filter { $0 > 0 })
+        let hostCPU = smoothedHostCPU.map { 0.7 * $0 + 0.3 * load.hostCPU } ?? load.hostCPU
+        smoothedHostCPU = hostCPU
+        load.hostCPU = hostCPU
         let weights = pipeline.weights()
         load.jobs = weights.count
         load.weight = weights.values.reduce(0, +)

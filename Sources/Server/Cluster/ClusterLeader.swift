@@ -9,13 +9,17 @@
 //            to JOB_STORE and their unfinished runs are recorded lost
 //   assign   jobs waiting in JOB_STORE go, heaviest first, to the node with the lowest load
 //            score after taking them (AssignmentPlanner)
-//   rebalance when a node joined, or every `reconcileInterval`: if the highest score exceeds
+//   rebalance one node TTL after a node joined, and every `reconcileInterval`: if the highest score exceeds
 //            the lowest by `rebalanceTrigger` (25 %), jobs move from the most to the least
 //            loaded until they are within 5 %
 //   reconcile every `reconcileInterval`: a job in PostgreSQL but nowhere in Redis goes to
 //            JOB_STORE; a job in Redis but not in PostgreSQL (deleted, done) leaves Redis
+// A new leader waits one node TTL before its first rebalancing and reconciliation, and a join
+// is looked at one TTL later: after Redis restarted empty, every node first takes back the
+// jobs it holds (ClusterAgent), so that the jobs stay where they are instead of churning.
 // After a reconnection to Redis, no node is declared dead for one node TTL: heartbeats could
-// not be written while Redis was away, and the nodes need a moment to renew them.
+// not be written while Redis was away, and the nodes need a moment to renew them. (The first
+// connection needs no such wait: a node starting beside a dead one takes over at once.)
 import EventLoop
 import Logging
 
@@ -40,10 +44,11 @@ final class ClusterLeader {
     private(set) var epoch: Int64 = 0
     private var busy = false
     private var again = false
-    private var connectedAt = 0.0
+    /// When the connection to Redis was last re-established (not first made).
+    private var reconnectedAt = -Double.infinity
+    private var connections = 0
     private var nextRebalance = 0.0
     private var nextReconcile = 0.0
-    private var rebalanceHinted = false
 
     init(reactor: Reactor, configuration: Configuration, redis: RedisConnection, jobStore: JobStore, runStore: RunStore, logger: Logger) {
         self.reactor = reactor
@@ -61,12 +66,15 @@ final class ClusterLeader {
 
     /// The Redis connection is (re)established.
     func connected() {
-        connectedAt = reactor.monotonicNow
+        connections += 1
+        if connections > 1 { reconnectedAt = reactor.monotonicNow }
     }
 
     /// Something happened that a pass should look at now.
     func hint(_ message: ClusterMessage) {
-        if case .joined = message { rebalanceHinted = true }
+        if case .joined = message {
+            nextRebalance = min(nextRebalance, reactor.monotonicNow + configuration.nodeTTL)
+        }
         pass()
     }
 
@@ -78,13 +86,17 @@ final class ClusterLeader {
         guard redis.isConnected else { return }
         busy = true
         redis.evaluate(ClusterScripts.lease, keys: keys, arguments: [configuration.keys.channel, configuration.nodeID, String(ttlMilliseconds)]) { [self] outcome in
-            guard case .success(let reply) = outcome, let epoch = reply.integer, epoch > 0 else {
+            let answer = (try? outcome.get())?.elements.compactMap(\.integer) ?? []
+            guard answer.count == 2, answer[0] > 0 else {
                 demote(reason: "another node leads")
                 return finish()
             }
-            if self.epoch != epoch {
+            let epoch = answer[0]
+            // A new lease (also after Redis lost its state, where the epoch may start over).
+            if self.epoch != epoch || answer[1] == 1 {
                 logger.info("leading the cluster", metadata: ["node_id": "\(configuration.nodeID)", "epoch": "\(epoch)"])
                 nextRebalance = reactor.monotonicNow + configuration.nodeTTL
+                nextReconcile = nextRebalance
             }
             self.epoch = epoch
             readState()
@@ -128,7 +140,7 @@ final class ClusterLeader {
     private func readState() {
         redis.evaluate(ClusterScripts.state, keys: keys, arguments: [configuration.keys.channel]) { [self] outcome in
             guard case .success(let reply) = outcome, let state = try? ClusterState(reply) else { return finish() }
-            let settled = reactor.monotonicNow - connectedAt >= configuration.nodeTTL
+            let settled = reactor.monotonicNow - reconnectedAt >= configuration.nodeTTL
             let dead = settled ? state.members.filter { state.now - $0.heartbeatAt > ttlMilliseconds && $0.id != configuration.nodeID } : []
             let live = state.members.filter { member in !dead.contains { $0.id == member.id } }
             failover(dead[...]) { [self] failedOver in
@@ -198,8 +210,7 @@ final class ClusterLeader {
 
     private func rebalance(live: [ClusterState.Member], then done: @escaping () -> Void) {
         let now = reactor.monotonicNow
-        guard live.count >= 2, rebalanceHinted || now >= nextRebalance else { return done() }
-        rebalanceHinted = false
+        guard live.count >= 2, now >= nextRebalance else { return done() }
         nextRebalance = now + configuration.reconcileInterval
         let nodes = candidates(live)
         let scores = nodes.map { LoadScore.score(weight: $0.weight, pressure: $0.pressure) }

@@ -51,23 +51,23 @@ enum ClusterScripts {
         return added
         """)
 
-    /// ARGV: channel, node, TTL ms. Takes or renews the leader lease; returns the epoch when
-    /// this node leads, 0 when another does.
+    /// ARGV: channel, node, TTL ms. Takes or renews the leader lease; returns {epoch, 1 when
+    /// the lease is new} when this node leads, {0, 0} when another does.
     static let lease = RedisScript(prelude + """
         local lease, epoch = KEYS[1] .. ':leader', KEYS[1] .. ':epoch'
         local holder = redis.call('GET', lease)
-        if holder and holder ~= ARGV[2] then return 0 end
+        if holder and holder ~= ARGV[2] then return {0, 0} end
         if holder == ARGV[2] then
           local current = redis.call('GET', epoch)
           if current then
             redis.call('PEXPIRE', lease, ARGV[3])
-            return tonumber(current)
+            return {tonumber(current), 0}
           end
         end
         local next = redis.call('INCR', epoch)
         redis.call('SET', lease, ARGV[2], 'PX', ARGV[3])
         redis.call('PUBLISH', ARGV[1], 'leader ' .. ARGV[2])
-        return next
+        return {next, 1}
         """)
 
     /// ARGV: channel. Returns {now, leader or '', jobs waiting, then per member: node,

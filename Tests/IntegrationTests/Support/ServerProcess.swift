@@ -31,6 +31,10 @@ final class ServerProcess {
         var env = ProcessInfo.processInfo.environment
         env["PORT"] = nil
         env.merge(environment) { $1 }
+        if env["PROCESS_STORE"] == nil {
+            // A node of no test cluster: a Redis namespace of its own.
+            env.merge(redisKeys(prefix: "dsched_test_node_\(UInt32.random(in: 0...UInt32.max))")) { $1 }
+        }
         child = try Subprocess.spawn(Self.binary.path, ["serve"] + arguments, environment: env,
                                      outputPath: logURL.path, killWithParent: true)
         if waitForListening {
