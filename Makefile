@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: all deps services stop build release run test check bench-http bench-submit bench-fire bench-wheel clean
+.PHONY: all deps services stop build release run test check bench-http bench-submit bench-fire bench-failover bench-wheel clean
 
 all: build
 
@@ -42,6 +42,9 @@ bench-submit: services release
 
 bench-fire: services release
 	perf/bench-fire.sh
+
+bench-failover: services release
+	perf/bench-failover.sh
 
 bench-wheel: deps
 	swift build -c release --product bench-wheel

@@ -1,7 +1,8 @@
 // NodesAPI: the cluster as Redis sees it now.
 //
 //   GET /nodes   each live node: id, address, leader or not, heartbeat age, jobs owned and
-//                their weight, CPU (host, and its own process tree), memory, workers; plus
+//                their weight, jobs loaded in its wheel, CPU (host, and its own process
+//                tree), memory, workers; plus
 //                the leader and the jobs waiting for an owner. 503 + Retry-After when Redis
 //                cannot be reached.
 public final class NodesAPI {
@@ -61,6 +62,8 @@ public final class NodesAPI {
             json.integer(load?.memTotalKB)
             json.key("rss_kb")
             json.integer(load?.rssKB)
+            json.key("scheduled")
+            json.integer(load?.scheduled)
             json.key("weight")
             json.number(member.weight)
             json.key("workers")

@@ -147,6 +147,7 @@ public final class ClusterAgent: Cluster {
         load.jobs = weights.count
         load.weight = weights.values.reduce(0, +)
         load.workers = workers.count
+        load.scheduled = pipeline.scheduledJobs
         let published = ClusterState.Heartbeat(address: configuration.address, load: load)
         heartbeatInFlight = true
         commands.evaluate(ClusterScripts.heartbeat, keys: configuration.keys.scriptKeys, arguments: [

@@ -42,6 +42,8 @@ public struct ClusterState: Equatable {
             json.integer(load.memTotalKB)
             json.key("rss_kb")
             json.integer(load.rssKB)
+            json.key("scheduled")
+            json.integer(load.scheduled)
             json.key("weight")
             json.number(load.weight)
             json.key("workers")
@@ -69,6 +71,7 @@ public struct ClusterState: Equatable {
             load.memAvailableKB = Int(number("mem_available_kb"))
             load.memTotalKB = Int(number("mem_total_kb"))
             load.rssKB = Int(number("rss_kb"))
+            load.scheduled = Int(number("scheduled"))
             load.weight = number("weight")
             load.workers = Int(number("workers"))
         }
