@@ -10,16 +10,17 @@
 # 2. Failover: 300 jobs at 200 ms; 10 trials of `kill -9` on a random node (the leader
 #    included when the draw says so), restarted after each; per trial, for each job the dead
 #    node owned, the time from the kill to its first run started on a survivor (job_run);
-#    the reference is the detection floor, the node TTL (1.5 s: no design with this TTL can
-#    notice a silent death sooner). Last line: `failover max = X.XX s median = Y.YY s`.
+#    the reference is the node TTL (1.5 s), the time a silent death takes to be noticed
+#    (less up to one heartbeat interval, 0.5 s, already elapsed at the kill). The offered load
+#    (1,500 runs/s) is near what this machine's 2 cores can run, so run lateness shows too.
+#    Last line: `failover max = X.XX s median = Y.YY s`.
 # Usage: perf/bench-failover.sh   (make bench-failover builds the release binary first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh start >/dev/null
 source scripts/env.sh
 export PGDATABASE=dsched_failover
-export PROCESS_STORE=bench-failover:process_store JOB_STORE=bench-failover:job_store
-export JOB_PROCESSED=bench-failover:job_processed CHANNEL=bench-failover:channel
+redis_namespace bench-failover
 export LOGS=${LOGS:-.data/bench-failover}
 mkdir -p "$LOGS"
 exec python3 - "$@" <<'PY'
@@ -52,7 +53,8 @@ def fresh():
     database = os.environ["PGDATABASE"]
     psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)", "postgres")
     psql(f"CREATE DATABASE {database}", "postgres")
-    redis("EVAL", "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", "0", "bench-failover:*")
+    redis("EVAL", "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", "0",
+          os.environ["CHANNEL"].rsplit(":", 1)[0] + ":*")
 
 def start(node):
     log = open(f"{os.environ['LOGS']}/{node}.log", "a")
@@ -146,6 +148,6 @@ for trial in range(1, TRIALS + 1):
     wait_until(lambda: sum(1 for owner in owners().values() if owner == victim) >= 60, 30, f"{victim} gets jobs back")
 for node in list(nodes):
     stop(node, signal.SIGTERM)
-print(f"{len(delays)} failovers of a job over {TRIALS} trials; node TTL {TTL} s (the detection floor)")
+print(f"{len(delays)} failovers of a job over {TRIALS} trials; node TTL {TTL} s")
 print(f"failover max = {max(delays):.2f} s median = {statistics.median(delays):.2f} s")
 PY

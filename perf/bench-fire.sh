@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh start >/dev/null
 source scripts/env.sh
+redis_namespace bench-fire
 
 duration=${DURATION:-30}
 database=dsched_fire

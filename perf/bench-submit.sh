@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh wrk
 scripts/services.sh start >/dev/null
 source scripts/env.sh
+redis_namespace bench-submit
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 
 duration=${DURATION:-10s}

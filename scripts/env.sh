@@ -10,3 +10,10 @@ export PGUSER=${PGUSER:-dsched}
 export PGDATABASE=${PGDATABASE:-dsched}
 export REDISHOST=${REDISHOST:-127.0.0.1}
 export REDISPORT=${REDISPORT:-26379}
+
+# redis_namespace PREFIX: the cluster's Redis keys under PREFIX (a benchmark's own), emptied.
+redis_namespace() {
+    export PROCESS_STORE="$1:process_store" JOB_STORE="$1:job_store" JOB_PROCESSED="$1:job_processed" CHANNEL="$1:channel"
+    redis-cli -h "$REDISHOST" -p "$REDISPORT" EVAL \
+        "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end" 0 "$1:*" >/dev/null
+}

@@ -9,7 +9,8 @@
 //            to JOB_STORE and their unfinished runs are recorded lost
 //   assign   jobs waiting in JOB_STORE go, heaviest first, to the node with the lowest load
 //            score after taking them (AssignmentPlanner)
-//   rebalance one node TTL after a node joined, and every `reconcileInterval`: if the highest score exceeds
+//   rebalance one node TTL after a node joined, and every `reconcileInterval` (counted from
+//            the last assignment too): if the highest score exceeds
 //            the lowest by `rebalanceTrigger` (25 %), jobs move from the most to the least
 //            loaded until they are within 5 %
 //   reconcile every `reconcileInterval`: a job in PostgreSQL but nowhere in Redis goes to
@@ -202,6 +203,9 @@ final class ClusterLeader {
                 if let count = accepted(outcome, "assignment") {
                     logger.info("jobs assigned", metadata: ["jobs": "\(count)", "nodes": "\(live.count)", "epoch": "\(epoch)"])
                     if jobs.count == configuration.assignBatch { again = true }
+                    // The assignment just balanced the scores; moving jobs again right away
+                    // would only chase the noise in the nodes' CPU readings.
+                    nextRebalance = max(nextRebalance, reactor.monotonicNow + configuration.reconcileInterval)
                 }
                 done()
             }
