@@ -47,6 +47,10 @@ public final class ClusterAgent: Cluster {
     private var heartbeatTimer: TimerWatcher!
     private var leaderTimer: TimerWatcher!
     private var resyncTimer: TimerWatcher!
+    /// New jobs are announced once per loop iteration, in one script call for all the
+    /// requests that committed in it (group commit answers many requests at once).
+    private var created: [Job] = []
+    private var announceTimer: TimerWatcher!
     private var heartbeatInFlight = false
     private var resyncInFlight = false
     private var resyncAgain = false
@@ -82,6 +86,7 @@ public final class ClusterAgent: Cluster {
             resync()
             pushWeights()
         }
+        announceTimer = TimerWatcher(reactor: reactor) { [unowned self] in announceCreated() }
     }
 
     /// The API's address is known once the server listens.
@@ -143,9 +148,8 @@ public final class ClusterAgent: Cluster {
         let hostCPU = smoothedHostCPU.map { 0.7 * $0 + 0.3 * load.hostCPU } ?? load.hostCPU
         smoothedHostCPU = hostCPU
         load.hostCPU = hostCPU
-        let weights = pipeline.weights()
-        load.jobs = weights.count
-        load.weight = weights.values.reduce(0, +)
+        load.jobs = pipeline.owned.count
+        load.weight = pipeline.ownedWeight
         load.workers = workers.count
         load.scheduled = pipeline.scheduledJobs
         let published = ClusterState.Heartbeat(address: configuration.address, load: load)
@@ -249,10 +253,10 @@ public final class ClusterAgent: Cluster {
         }
     }
 
-    /// Writes weights that changed by more than a tenth since last written.
+    /// Writes observed weights that are new or changed by more than a tenth since written.
     private func pushWeights() {
         guard !leaving, commands.isConnected else { return }
-        let weights = pipeline.weights()
+        let weights = pipeline.observedWeights()
         pushedWeights = pushedWeights.filter { weights[$0.key] != nil }
         var arguments = [configuration.keys.channel, configuration.nodeID]
         var changed: [Int64: Double] = [:]
@@ -283,6 +287,17 @@ public final class ClusterAgent: Cluster {
     }
 
     public func jobsCreated(_ jobs: [Job]) {
+        guard !jobs.isEmpty else { return }
+        pipeline.jobsCreated(jobs)
+        created += jobs
+        if !announceTimer.isActive {
+            announceTimer.start(after: 0)
+        }
+    }
+
+    private func announceCreated() {
+        let jobs = created
+        created = []
         guard !jobs.isEmpty else { return }
         let arguments = Self.submitArguments(jobs, channel: configuration.keys.channel, now: reactor.nowMilliseconds)
         commands.evaluate(ClusterScripts.submit, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in
@@ -324,7 +339,7 @@ public final class ClusterAgent: Cluster {
 
     public func state(completion: @escaping (Result<ClusterState, ClusterError>) -> Void) {
         guard commands.isConnected else { return completion(.failure(.unavailable("redis is unreachable"))) }
-        commands.evaluate(ClusterScripts.state, keys: configuration.keys.scriptKeys, arguments: [configuration.keys.channel]) { outcome in
+        commands.evaluate(ClusterScripts.state, keys: configuration.keys.scriptKeys, arguments: [configuration.keys.channel, "fast"]) { outcome in
             completion(outcome.mapError { .unavailable("\($0)") }.flatMap { reply in
                 Result { () throws(RedisError) in try ClusterState(reply) }.mapError { .unavailable("\($0)") }
             })

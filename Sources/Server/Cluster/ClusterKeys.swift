@@ -8,6 +8,8 @@
 //   JOB_STORE                     sorted set: job waiting for an owner → its weight
 //   JOB_PROCESSED                 hash: job → owner node
 //   JOB_PROCESSED:<node>          sorted set: the node's share, job → weight
+//   JOB_PROCESSED#weights         hash: node → its share's summed weight, kept by the scripts
+//                                 ('#' is not allowed in node ids, so no share collides)
 //   CHANNEL                       pub/sub: see ClusterMessage
 //
 // The derived keys are built inside Lua scripts, so one Redis instance (not Redis Cluster,

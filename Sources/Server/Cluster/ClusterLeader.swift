@@ -139,7 +139,11 @@ final class ClusterLeader {
     // MARK: - The pass
 
     private func readState() {
-        redis.evaluate(ClusterScripts.state, keys: keys, arguments: [configuration.keys.channel]) { [self] outcome in
+        // The exact sums (O(jobs)) only when they are about to decide a rebalancing.
+        let now = reactor.monotonicNow
+        let rebalanceDue = now >= nextRebalance
+        if rebalanceDue { nextRebalance = now + configuration.reconcileInterval }
+        redis.evaluate(ClusterScripts.state, keys: keys, arguments: [configuration.keys.channel, rebalanceDue ? "exact" : "fast"]) { [self] outcome in
             guard case .success(let reply) = outcome, let state = try? ClusterState(reply) else { return finish() }
             let settled = reactor.monotonicNow - reconnectedAt >= configuration.nodeTTL
             let dead = settled ? state.members.filter { state.now - $0.heartbeatAt > ttlMilliseconds && $0.id != configuration.nodeID } : []
@@ -148,7 +152,7 @@ final class ClusterLeader {
                 guard isLeader else { return finish() }
                 assign(live: live, waiting: state.waiting > 0 || failedOver) { [self] in
                     guard isLeader, state.waiting == 0, !failedOver else { return finish() }
-                    rebalance(live: live) { [self] in
+                    rebalance(live: live, due: rebalanceDue) { [self] in
                         reconcile { [self] in finish() }
                     }
                 }
@@ -212,10 +216,8 @@ final class ClusterLeader {
         }
     }
 
-    private func rebalance(live: [ClusterState.Member], then done: @escaping () -> Void) {
-        let now = reactor.monotonicNow
-        guard live.count >= 2, now >= nextRebalance else { return done() }
-        nextRebalance = now + configuration.reconcileInterval
+    private func rebalance(live: [ClusterState.Member], due: Bool, then done: @escaping () -> Void) {
+        guard due, live.count >= 2 else { return done() }
         let nodes = candidates(live)
         let scores = nodes.map { LoadScore.score(weight: $0.weight, pressure: $0.pressure) }
         guard let highest = scores.max(), let lowest = scores.min(), highest > configuration.rebalanceTrigger * lowest else { return done() }

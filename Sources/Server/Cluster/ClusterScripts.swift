@@ -16,6 +16,11 @@ enum ClusterScripts {
           return redis.call('GET', KEYS[1] .. ':leader') ~= leader or redis.call('GET', KEYS[1] .. ':epoch') ~= epoch
         end
         local function share(node) return KEYS[3] .. ':' .. node end
+        -- Each node's summed weight, kept up to date by every script that changes a share, so
+        -- that reading the cluster's state costs O(nodes), not O(jobs).
+        local function add_weight(node, delta)
+          redis.call('HINCRBYFLOAT', KEYS[3] .. '#weights', node, delta)
+        end
         local function append(groups, key, value)
           local group = groups[key]
           if not group then group = {}; groups[key] = group end
@@ -36,6 +41,7 @@ enum ClusterScripts {
             end
           end
           redis.call('DEL', share(node), KEYS[1] .. ':load:' .. node)
+          redis.call('HDEL', KEYS[3] .. '#weights', node)
           redis.call('ZREM', KEYS[1], node)
           return #jobs / 2
         end
@@ -70,20 +76,28 @@ enum ClusterScripts {
         return {next, 1}
         """)
 
-    /// ARGV: channel. Returns {now, leader or '', jobs waiting, then per member: node,
-    /// heartbeat, load JSON or '', jobs owned, weight owned}.
+    /// ARGV: channel, 'exact' or 'fast'. Returns {now, leader or '', jobs waiting, then per
+    /// member: node, heartbeat, load JSON or '', jobs owned, weight owned}. 'exact' sums each
+    /// share anew (O(jobs)) and corrects the running sums (floating-point drift); 'fast' reads
+    /// the running sums.
     static let state = RedisScript(prelude + """
         local out = {now(), redis.call('GET', KEYS[1] .. ':leader') or '', redis.call('ZCARD', KEYS[2])}
         local members = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
         for i = 1, #members, 2 do
           local node = members[i]
-          local jobs = redis.call('ZRANGE', share(node), 0, -1, 'WITHSCORES')
-          local weight = 0
-          for j = 2, #jobs, 2 do weight = weight + tonumber(jobs[j]) end
+          local weight
+          if ARGV[2] == 'exact' then
+            local jobs = redis.call('ZRANGE', share(node), 0, -1, 'WITHSCORES')
+            weight = 0
+            for j = 2, #jobs, 2 do weight = weight + tonumber(jobs[j]) end
+            redis.call('HSET', KEYS[3] .. '#weights', node, tostring(weight))
+          else
+            weight = tonumber(redis.call('HGET', KEYS[3] .. '#weights', node) or '0')
+          end
           out[#out + 1] = node
           out[#out + 1] = members[i + 1]
           out[#out + 1] = redis.call('GET', KEYS[1] .. ':load:' .. node) or ''
-          out[#out + 1] = #jobs / 2
+          out[#out + 1] = redis.call('ZCARD', share(node))
           out[#out + 1] = tostring(weight)
         end
         return out
@@ -120,6 +134,7 @@ enum ClusterScripts {
             redis.call('ZREM', KEYS[2], job)
             redis.call('HSET', KEYS[3], job, node)
             redis.call('ZADD', share(node), weight, job)
+            add_weight(node, weight)
             append(groups, node, job)
             count = count + 1
           end
@@ -140,6 +155,8 @@ enum ClusterScripts {
             redis.call('ZREM', share(from), job)
             redis.call('ZADD', share(to), weight, job)
             redis.call('HSET', KEYS[3], job, to)
+            add_weight(from, -tonumber(weight))
+            add_weight(to, weight)
             append(released, from, job)
             append(assigned, to, job)
             count = count + 1
@@ -169,8 +186,10 @@ enum ClusterScripts {
         for i = 2, #ARGV do
           local owner = redis.call('HGET', KEYS[3], ARGV[i])
           if owner then
+            local weight = redis.call('ZSCORE', share(owner), ARGV[i])
             redis.call('HDEL', KEYS[3], ARGV[i])
             redis.call('ZREM', share(owner), ARGV[i])
+            if weight then add_weight(owner, -tonumber(weight)) end
           end
           redis.call('ZREM', KEYS[2], ARGV[i])
           gone[#gone + 1] = ARGV[i]
@@ -191,6 +210,7 @@ enum ClusterScripts {
             redis.call('ZREM', KEYS[2], job)
             redis.call('HSET', KEYS[3], job, ARGV[2])
             redis.call('ZADD', share(ARGV[2]), ARGV[i + 1], job)
+            add_weight(ARGV[2], ARGV[i + 1])
           elseif owner ~= ARGV[2] then
             lost[#lost + 1] = job
           end
@@ -203,7 +223,9 @@ enum ClusterScripts {
         local count = 0
         for i = 3, #ARGV - 1, 2 do
           if redis.call('HGET', KEYS[3], ARGV[i]) == ARGV[2] then
-            redis.call('ZADD', share(ARGV[2]), 'XX', ARGV[i + 1], ARGV[i])
+            local old = redis.call('ZSCORE', share(ARGV[2]), ARGV[i])
+            redis.call('ZADD', share(ARGV[2]), ARGV[i + 1], ARGV[i])
+            add_weight(ARGV[2], tonumber(ARGV[i + 1]) - tonumber(old or '0'))
             count = count + 1
           end
         end

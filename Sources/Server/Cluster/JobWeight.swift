@@ -24,7 +24,8 @@ enum JobWeight {
     /// The fire rate counts the next ticks after `now`, up to `maximumTicks`: for a job that
     /// keeps firing, the intervals between them over the seconds they span (so a job that
     /// starts next week weighs what it will weigh then); for one whose ticks run out, the
-    /// ticks over the seconds from `now` to the last (at least `finiteSpanFloorSeconds`). Each fire costs `perFireOverheadSeconds` plus
+    /// ticks over the seconds from `now` to the last (at least `finiteSpanFloorSeconds`). Each
+    /// fire costs `perFireOverheadSeconds` plus
     /// `meanRunMilliseconds` when known (a negative or NaN mean counts as unknown). A job
     /// without ticks, paused or done, or without fire times, weighs `idle`; no job weighs
     /// less.
@@ -32,6 +33,12 @@ enum JobWeight {
         times: FireTimes?, paused: Bool, done: Bool, now: Int64, meanRunMilliseconds: Double?
     ) -> Double {
         guard let times, !paused, !done else { return idle }
+        return weight(fireRate: fireRate(times, now: now), meanRunMilliseconds: meanRunMilliseconds)
+    }
+
+    /// Fires per second (see `weight`); 0 when the job has no tick left. The costly part (up to
+    /// `maximumTicks` schedule evaluations): owners compute it once per job definition.
+    static func fireRate(_ times: FireTimes, now: Int64) -> Double {
         var count = 0
         var first: Int64?
         var last = now
@@ -40,14 +47,16 @@ enum JobWeight {
             first = first ?? tick
             last = tick
         }
-        guard count > 0, let first else { return idle }
-        let fireRate: Double
+        guard count > 0, let first else { return 0 }
         if count == maximumTicks {
             // No Int64 overflow for odd inputs: the span is computed in Double.
-            fireRate = Double(count - 1) / ((Double(last) - Double(first)) / 1000)
-        } else {
-            fireRate = Double(count) / max((Double(last) - Double(now)) / 1000, finiteSpanFloorSeconds)
+            return Double(count - 1) / ((Double(last) - Double(first)) / 1000)
         }
+        return Double(count) / max((Double(last) - Double(now)) / 1000, finiteSpanFloorSeconds)
+    }
+
+    /// A fire rate times what one fire costs; never less than `idle`.
+    static func weight(fireRate: Double, meanRunMilliseconds: Double?) -> Double {
         var runSeconds = 0.0
         if let meanRunMilliseconds, meanRunMilliseconds > 0, meanRunMilliseconds.isFinite {
             runSeconds = meanRunMilliseconds / 1000

@@ -62,13 +62,18 @@ public final class FiringPipeline {
         var live: Set<Int64>
         /// Ticks of this job being claimed (their runs are not in `live` yet).
         var claiming = 0
-        /// Mean run time observed on this node (exponentially weighted), for the job's weight.
+        /// Fires per second, computed once per definition, and the mean run time observed on
+        /// this node (exponentially weighted): the job's weight (JobWeight).
+        let fireRate: Double
         var meanRunMilliseconds: Double?
 
-        init(job: Job, times: FireTimes, live: Set<Int64>) {
+        var weight: Double { JobWeight.weight(fireRate: fireRate, meanRunMilliseconds: meanRunMilliseconds) }
+
+        init(job: Job, times: FireTimes, live: Set<Int64>, now: Int64) {
             self.job = job
             self.times = times
             self.live = live
+            fireRate = JobWeight.fireRate(times, now: now)
         }
     }
 
@@ -98,6 +103,10 @@ public final class FiringPipeline {
     /// Owned jobs not loaded yet, and whether a load is in flight.
     private var adopting = Set<Int64>()
     private var adoptInFlight = false
+    /// Jobs this node's API just created, with when: if the leader gives them to this node,
+    /// they are scheduled without reading them back. Bounded in number and age.
+    private var fresh: [Int64: Job] = [:]
+    private var freshOrder = Deque<(id: Int64, at: Double)>()
     /// Ticks that could not be claimed while the store was down, oldest first.
     private var unclaimed = Deque<TickClaim>()
     private var storeRetryTimer: TimerWatcher!
@@ -115,6 +124,8 @@ public final class FiringPipeline {
     static let reloadMarginMilliseconds: Int64 = 1_000
     /// Jobs loaded per query when this node adopts many at once.
     static let adoptBatch = 1_000
+    static let freshLimit = 100_000
+    static let freshSeconds = 30.0
     private var stopping = false
     private var drainTimer: TimerWatcher?
 
@@ -252,22 +263,54 @@ public final class FiringPipeline {
 
     /// The weight of each owned job: its fire rate times its cost (see JobWeight).
     public func weights() -> [Int64: Double] {
-        let now = reactor.nowMilliseconds
         var weights: [Int64: Double] = [:]
         weights.reserveCapacity(owned.count)
         for id in owned {
-            if let entry = entries[id] {
-                weights[id] = JobWeight.weight(times: entry.times, paused: false, done: false, now: now,
-                                               meanRunMilliseconds: entry.meanRunMilliseconds)
-            } else {
-                weights[id] = JobWeight.idle
-            }
+            weights[id] = entries[id]?.weight ?? JobWeight.idle
         }
         return weights
     }
 
+    /// The weights of the owned jobs with an observed mean run time (the others weigh what
+    /// their schedule alone says, as announced when they were created).
+    public func observedWeights() -> [Int64: Double] {
+        var weights: [Int64: Double] = [:]
+        for (id, entry) in entries where entry.meanRunMilliseconds != nil {
+            weights[id] = entry.weight
+        }
+        return weights
+    }
+
+    /// The summed weight of the owned jobs (what the heartbeat publishes).
+    public var ownedWeight: Double {
+        entries.values.reduce(0) { $0 + $1.weight } + Double(max(owned.count - entries.count, 0)) * JobWeight.idle
+    }
+
+    /// Jobs just committed by this node's API (see `fresh`).
+    public func jobsCreated(_ jobs: [Job]) {
+        let now = reactor.monotonicNow
+        for job in jobs {
+            fresh[job.id] = job
+            freshOrder.append((job.id, now))
+        }
+        while let oldest = freshOrder.first, freshOrder.count > Self.freshLimit || now - oldest.at > Self.freshSeconds {
+            freshOrder.removeFirst()
+            fresh[oldest.id] = nil
+        }
+    }
+
     private func adopt() {
         guard !adoptInFlight, !stopping, !adopting.isEmpty else { return }
+        // A job this node created moments ago has no recorded tick (and if another node did
+        // fire it meanwhile, the job_run insert turns any tick fired again into a no-op).
+        for id in adopting where fresh[id] != nil {
+            let job = fresh.removeValue(forKey: id)!
+            adopting.remove(id)
+            if entries[id] == nil && unscheduled[id] == nil {
+                update(job, lastTick: nil)
+            }
+        }
+        guard !adopting.isEmpty else { return }
         let batch = Array(adopting.prefix(Self.adoptBatch))
         adoptInFlight = true
         let retry = { [self] (error: StoreError) in
@@ -327,8 +370,9 @@ public final class FiringPipeline {
             return
         }
         unscheduled[job.id] = nil
-        let entry = Entry(job: job, times: times, live: previous?.live ?? [])
         let now = reactor.nowMilliseconds
+        let entry = Entry(job: job, times: times, live: previous?.live ?? [], now: now)
+        entry.meanRunMilliseconds = previous?.meanRunMilliseconds
         if seenBefore {
             // A changed (or resumed) job starts from now: earlier ticks were the old schedule's,
             // or fell while it was paused.
