@@ -54,7 +54,7 @@ public final class ClusterAgent: Cluster {
     private var heartbeatInFlight = false
     private var resyncInFlight = false
     private var resyncAgain = false
-    /// Set when the heartbeat found this node missing from PROCESS_STORE.
+    /// Set when this node found itself missing from PROCESS_STORE (heartbeat or share read).
     private var reclaimNeeded = false
     /// Messages heard so far, and the message that last assigned or released each job: a
     /// share read sent before that message must not undo it.
@@ -92,15 +92,15 @@ public final class ClusterAgent: Cluster {
     /// The API's address is known once the server listens.
     public func start(address: String) {
         configuration.address = address
+        commands.scripts = ClusterScripts.all
         commands.onConnect = { [unowned self] in
             leader.connected()
             heartbeat()
             resync()
         }
-        subscriber.onConnect = { [unowned self] in
-            subscriber.subscribe(configuration.keys.channel)
-            resync()
-        }
+        // The share is re-read once the subscription holds (see `heard`): a message published
+        // before it would be missed, and a read made after it sees what such a message said.
+        subscriber.onConnect = { [unowned self] in subscriber.subscribe(configuration.keys.channel) }
         subscriber.onPush = { [unowned self] reply in heard(reply) }
         commands.start()
         subscriber.start()
@@ -114,6 +114,7 @@ public final class ClusterAgent: Cluster {
     public func leave(timeout: Double, completion: @escaping () -> Void) {
         guard !leaving else { return }
         leaving = true
+        leader.stop()
         heartbeatTimer.stop()
         leaderTimer.stop()
         resyncTimer.stop()
@@ -175,7 +176,11 @@ public final class ClusterAgent: Cluster {
 
     private func heard(_ reply: RedisReply) {
         let parts = reply.elements
-        guard parts.count == 3, parts[0].text == "message", let text = parts[2].text else { return }
+        guard !leaving, parts.count == 3 else { return }
+        if parts[0].text == "subscribe" {
+            return resync()
+        }
+        guard parts[0].text == "message", let text = parts[2].text else { return }
         guard let message = ClusterMessage(text) else {
             logger.warning("unknown cluster message", metadata: ["message": "\(text.prefix(200))"])
             return
@@ -219,8 +224,14 @@ public final class ClusterAgent: Cluster {
             }
         }
         let readShare = { [self] in
-            commands.send(["ZRANGE", configuration.keys.share(of: configuration.nodeID), "0", "-1"]) { [self] outcome in
+            commands.evaluate(ClusterScripts.share, keys: configuration.keys.scriptKeys, arguments: [configuration.keys.channel, configuration.nodeID]) { [self] outcome in
                 guard case .success(let reply) = outcome else { return finish() }
+                guard reply.integer != -1 else {
+                    // Not a member (Redis lost its state, or this node was declared dead): an
+                    // empty share says nothing; the next heartbeat rejoins, then reclaims.
+                    reclaimNeeded = !pipeline.owned.isEmpty
+                    return finish()
+                }
                 let share = Set(reply.elements.compactMap(\.integer))
                 let settled = { [self] (id: Int64) in (touched[id] ?? 0) <= sequence }
                 let gained = share.filter { !pipeline.owned.contains($0) && settled($0) }
@@ -241,6 +252,9 @@ public final class ClusterAgent: Cluster {
         }
         commands.evaluate(ClusterScripts.reclaim, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in
             switch outcome {
+            case .success(let reply) where reply.integer == -1:
+                reclaimNeeded = true
+                return finish()
             case .success(let reply):
                 let taken = reply.elements.compactMap(\.integer)
                 logger.info("jobs reclaimed", metadata: ["node_id": "\(configuration.nodeID)", "kept": "\(arguments.count / 2 - 1 - taken.count)", "owned_elsewhere": "\(taken.count)"])
@@ -309,10 +323,8 @@ public final class ClusterAgent: Cluster {
     }
 
     public func jobChanged(_ job: Job) {
-        if pipeline.owned.contains(job.id) {
-            pipeline.jobChanged(job)
-            return
-        }
+        pipeline.jobChanged(job)
+        if pipeline.owned.contains(job.id) { return }
         commands.send(["PUBLISH", configuration.keys.channel, ClusterMessage.updated([job.id]).text]) { [self] outcome in
             if case .failure(let error) = outcome {
                 logger.warning("job change not announced; its owner re-reads it within its reload interval", metadata: [

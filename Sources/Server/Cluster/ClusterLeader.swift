@@ -13,7 +13,8 @@
 //            the last assignment too): if the highest score exceeds
 //            the lowest by `rebalanceTrigger` (25 %), jobs move from the most to the least
 //            loaded until they are within 5 %
-//   reconcile every `reconcileInterval`: a job in PostgreSQL but nowhere in Redis goes to
+//   reconcile every `reconcileInterval`, beside the passes (its PostgreSQL queries must not
+//            hold up the lease renewals): a job in PostgreSQL but nowhere in Redis goes to
 //            JOB_STORE; a job in Redis but not in PostgreSQL (deleted, done) leaves Redis
 // A new leader waits one node TTL before its first rebalancing and reconciliation, and a join
 // is looked at one TTL later: after Redis restarted empty, every node first takes back the
@@ -45,6 +46,10 @@ final class ClusterLeader {
     private(set) var epoch: Int64 = 0
     private var busy = false
     private var again = false
+    private var stopped = false
+    private var reconciling = false
+    /// Dead nodes whose unfinished runs are still to be recorded lost (retried every pass).
+    private var lostRunsOf = Set<String>()
     /// When the connection to Redis was last re-established (not first made).
     private var reconnectedAt = -Double.infinity
     private var connections = 0
@@ -79,7 +84,14 @@ final class ClusterLeader {
         pass()
     }
 
+    /// This node is leaving: it leads no more.
+    func stop() {
+        stopped = true
+        epoch = 0
+    }
+
     func pass() {
+        guard !stopped else { return }
         guard !busy else {
             again = true
             return
@@ -142,7 +154,8 @@ final class ClusterLeader {
         // The exact sums (O(jobs)) only when they are about to decide a rebalancing.
         let now = reactor.monotonicNow
         let rebalanceDue = now >= nextRebalance
-        if rebalanceDue { nextRebalance = now + configuration.reconcileInterval }
+        recordLostRuns()
+        reconcile()
         redis.evaluate(ClusterScripts.state, keys: keys, arguments: [configuration.keys.channel, rebalanceDue ? "exact" : "fast"]) { [self] outcome in
             guard case .success(let reply) = outcome, let state = try? ClusterState(reply) else { return finish() }
             let settled = reactor.monotonicNow - reconnectedAt >= configuration.nodeTTL
@@ -151,10 +164,10 @@ final class ClusterLeader {
             failover(dead[...]) { [self] failedOver in
                 guard isLeader else { return finish() }
                 assign(live: live, waiting: state.waiting > 0 || failedOver) { [self] in
-                    guard isLeader, state.waiting == 0, !failedOver else { return finish() }
-                    rebalance(live: live, due: rebalanceDue) { [self] in
-                        reconcile { [self] in finish() }
-                    }
+                    // Rebalancing waits for a pass with nothing waiting and nobody dead.
+                    guard isLeader, rebalanceDue, state.waiting == 0, !failedOver else { return finish() }
+                    nextRebalance = reactor.monotonicNow + configuration.reconcileInterval
+                    rebalance(live: live) { [self] in finish() }
                 }
             }
         }
@@ -167,17 +180,27 @@ final class ClusterLeader {
             guard count >= 0 else { return failover(dead.dropFirst(), failedOver: failedOver, then: done) }
             logger.warning("node declared dead", metadata: [
                 "node_id": "\(node.id)", "jobs": "\(count)", "heartbeat_age_ms": "\(reactor.nowMilliseconds - node.heartbeatAt)"])
-            runStore.markLost(nodeID: node.id) { [self] outcome in
+            lostRunsOf.insert(node.id)
+            recordLostRuns()
+            failover(dead.dropFirst(), failedOver: true, then: done)
+        }
+    }
+
+    /// Records the unfinished runs of dead nodes lost; a failure is retried at the next pass.
+    private func recordLostRuns() {
+        for node in lostRunsOf {
+            lostRunsOf.remove(node)
+            runStore.markLost(nodeID: node) { [self] outcome in
                 switch outcome {
-                case .success(let runs) where runs > 0:
-                    logger.warning("runs of a dead node recorded lost", metadata: ["node_id": "\(node.id)", "runs": "\(runs)"])
-                case .success:
-                    break
+                case .success(let runs):
+                    if runs > 0 {
+                        logger.warning("runs of a dead node recorded lost", metadata: ["node_id": "\(node)", "runs": "\(runs)"])
+                    }
                 case .failure(let error):
-                    logger.warning("runs of a dead node not recorded lost", metadata: ["node_id": "\(node.id)", "error": "\(error)"])
+                    lostRunsOf.insert(node)
+                    logger.warning("runs of a dead node not recorded lost yet", metadata: ["node_id": "\(node)", "error": "\(error)"])
                 }
             }
-            failover(dead.dropFirst(), failedOver: true, then: done)
         }
     }
 
@@ -216,8 +239,8 @@ final class ClusterLeader {
         }
     }
 
-    private func rebalance(live: [ClusterState.Member], due: Bool, then done: @escaping () -> Void) {
-        guard due, live.count >= 2 else { return done() }
+    private func rebalance(live: [ClusterState.Member], then done: @escaping () -> Void) {
+        guard live.count >= 2 else { return done() }
         let nodes = candidates(live)
         let scores = nodes.map { LoadScore.score(weight: $0.weight, pressure: $0.pressure) }
         guard let highest = scores.max(), let lowest = scores.min(), highest > configuration.rebalanceTrigger * lowest else { return done() }
@@ -253,10 +276,12 @@ final class ClusterLeader {
         }
     }
 
-    private func reconcile(then done: @escaping () -> Void) {
+    private func reconcile() {
         let now = reactor.monotonicNow
-        guard now >= nextReconcile else { return done() }
+        guard isLeader, !reconciling, now >= nextReconcile else { return }
         nextReconcile = now + configuration.reconcileInterval
+        reconciling = true
+        let done = { [self] in reconciling = false }
         // Redis first, then PostgreSQL: a job committed in between is in PostgreSQL only and
         // is (harmlessly) submitted again; a job missing from PostgreSQL at the later read is
         // really gone (ids are never reused).

@@ -198,10 +198,12 @@ enum ClusterScripts {
         return #gone
         """)
 
-    /// ARGV: channel, node, then pairs job, weight. A node that finds itself missing from
-    /// PROCESS_STORE (declared dead, or Redis restarted empty) takes back the jobs it holds
-    /// that nobody else owns; returns the ids another node owns now (to be let go).
+    /// ARGV: channel, node, then pairs job, weight. A node that found itself missing from
+    /// PROCESS_STORE (declared dead, or Redis restarted empty) and has heartbeated since takes
+    /// back the jobs it holds that nobody else owns; returns the ids another node owns now (to
+    /// be let go), or -1 (nothing done) while the node is still not a member.
     static let reclaim = RedisScript(prelude + """
+        if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then return -1 end
         local lost = {}
         for i = 3, #ARGV - 1, 2 do
           local job = ARGV[i]
@@ -217,6 +219,17 @@ enum ClusterScripts {
         end
         return lost
         """)
+
+    /// ARGV: channel, node. The node's share, or -1 when the node is not a member (Redis lost
+    /// its state, or the node was declared dead): an empty share then means nothing.
+    static let share = RedisScript(prelude + """
+        if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then return -1 end
+        return redis.call('ZRANGE', share(ARGV[2]), 0, -1)
+        """)
+
+    /// Every script, loaded on each new connection before anything else is sent, so that
+    /// EVALSHA finds them (and a NOSCRIPT fallback never reorders commands).
+    static let all = [heartbeat, lease, state, failover, leave, assign, move, submit, forget, reclaim, share, weights]
 
     /// ARGV: channel, node, then pairs job, weight. An owner's observed weights.
     static let weights = RedisScript(prelude + """

@@ -103,6 +103,11 @@ public final class FiringPipeline {
     /// Owned jobs not loaded yet, and whether a load is in flight.
     private var adopting = Set<Int64>()
     private var adoptInFlight = false
+    /// Jobs changed while being adopted (the load may have read the old row): re-read after.
+    private var changedWhileAdopting = Set<Int64>()
+    /// Whether the runs a previous process with this node's id left unfinished (it was killed)
+    /// are recorded lost: done before this process claims any tick, so its own are never hit.
+    private var recovered = false
     /// Jobs this node's API just created, with when: if the leader gives them to this node,
     /// they are scheduled without reading them back. Bounded in number and age.
     private var fresh: [Int64: Job] = [:]
@@ -147,6 +152,7 @@ public final class FiringPipeline {
         ))
         reloadTimer = TimerWatcher(reactor: reactor) { [unowned self] in reload() }
         storeRetryTimer = TimerWatcher(reactor: reactor) { [unowned self] in
+            guard recovered else { return recoverOwnRuns() }
             adopt()
             claimUnclaimed()
         }
@@ -154,6 +160,7 @@ public final class FiringPipeline {
 
     public func start() {
         supervisor.start()
+        recoverOwnRuns()
         reloadTimer.start(after: configuration.reloadInterval, every: configuration.reloadInterval)
     }
 
@@ -224,14 +231,22 @@ public final class FiringPipeline {
         }
     }
 
-    /// A job this node owns changed: take it into account now, not at the next reload.
+    /// A job changed: take it into account now if this node owns it (or may soon).
     public func jobChanged(_ job: Job) {
-        guard owned.contains(job.id), !adopting.contains(job.id) else { return }
+        if fresh[job.id] != nil {
+            fresh[job.id] = job
+        }
+        if adopting.contains(job.id) {
+            changedWhileAdopting.insert(job.id)
+            return
+        }
+        guard owned.contains(job.id) else { return }
         update(job, lastTick: nil)
     }
 
     /// Jobs changed elsewhere: re-read those this node owns.
     public func refresh(_ ids: [Int64]) {
+        ids.filter(adopting.contains).forEach { changedWhileAdopting.insert($0) }
         let mine = ids.filter { owned.contains($0) && !adopting.contains($0) }
         guard !mine.isEmpty else { return }
         jobStore.fetch(ids: mine) { [self] outcome in
@@ -299,8 +314,24 @@ public final class FiringPipeline {
         }
     }
 
+    private func recoverOwnRuns() {
+        runStore.markLost(nodeID: configuration.nodeID) { [self] outcome in
+            switch outcome {
+            case .success(let runs):
+                if runs > 0 {
+                    logger.warning("runs left unfinished by an earlier process with this node id recorded lost", metadata: [
+                        "node_id": "\(configuration.nodeID)", "runs": "\(runs)"])
+                }
+                recovered = true
+                adopt()
+            case .failure:
+                storeRetryTimer.start(after: configuration.storeRetryInterval)
+            }
+        }
+    }
+
     private func adopt() {
-        guard !adoptInFlight, !stopping, !adopting.isEmpty else { return }
+        guard recovered, !adoptInFlight, !stopping, !adopting.isEmpty else { return }
         // A job this node created moments ago has no recorded tick (and if another node did
         // fire it meanwhile, the job_run insert turns any tick fired again into a no-op).
         for id in adopting where fresh[id] != nil {
@@ -335,6 +366,9 @@ public final class FiringPipeline {
                         for job in jobs where owned.contains(job.id) && entries[job.id] == nil && unscheduled[job.id] == nil {
                             update(job, lastTick: ticks[job.id])
                         }
+                        let stale = changedWhileAdopting.filter { !adopting.contains($0) }
+                        changedWhileAdopting.subtract(stale)
+                        refresh(Array(stale))
                         logger.info("jobs adopted", metadata: ["jobs": "\(jobs.count)", "scheduled": "\(entries.count)"])
                         adopt()
                     }
@@ -384,31 +418,16 @@ public final class FiringPipeline {
         // are already past were missed.
         let reference = lastTick ?? max(job.createdAt - 1, times.start - 1)
         entries[job.id] = entry
-        var missed = Deque<Int64>()
-        var tick = times.next(after: reference)
-        if job.definition.misfire == .skip {
-            tick = times.next(after: max(reference, now))
-        } else {
-            var scanned = 0
-            while let due = tick, due <= now {
-                scanned += 1
-                if scanned > Self.maxMisfireScan {
-                    tick = times.next(after: now)
-                    break
-                }
-                missed.append(due)
-                if missed.count > configuration.maxMisfireRuns { missed.removeFirst() }
-                tick = times.next(after: due)
-            }
+        let kept: Int
+        switch job.definition.misfire {
+        case .runOnce: kept = 1
+        case .runAll: kept = configuration.maxMisfireRuns
+        case .skip: kept = 0
         }
-        if !missed.isEmpty {
-            switch job.definition.misfire {
-            case .runOnce: fire(jobID: job.id, tick: missed.last!, attempt: 1)
-            case .runAll: missed.forEach { fire(jobID: job.id, tick: $0, attempt: 1) }
-            case .skip: break
-            }
+        for tick in times.lastTicks(kept, after: reference, atOrBefore: now, maxScan: Self.maxMisfireScan) {
+            fire(jobID: job.id, tick: tick, attempt: 1)
         }
-        entry.timer = tick.map { wheel.schedule(Timer(kind: .tick, id: job.id), at: $0) }
+        entry.timer = times.next(after: max(reference, now)).map { wheel.schedule(Timer(kind: .tick, id: job.id), at: $0) }
     }
 
     // MARK: - Firing

@@ -2,8 +2,9 @@
 // libev adapter, never blocking the loop.
 //
 // States: disconnected → connecting (redisAsyncConnect; the adapter watches the socket) →
-// connected. `onConnect` runs first on every new connection (the pub/sub connection
-// subscribes there), then commands queued meanwhile are sent in order. A lost connection
+// connected. On every new connection, `scripts` are loaded first (SCRIPT LOAD), then
+// `onConnect` runs (the pub/sub connection subscribes there), then commands queued meanwhile
+// are sent in order. A lost connection
 // fails the commands in flight (.disconnected: they may have run) and reconnects with
 // exponential back-off (100 ms doubling to 2 s). While disconnected, commands queue, up to
 // `maxQueued` of them and at most `queueTimeout` seconds each. A command without a reply
@@ -73,6 +74,8 @@ public final class RedisConnection {
     private var reconnectTimer: TimerWatcher!
     private var watchdog: TimerWatcher!
 
+    /// Lua scripts loaded on every new connection, before anything else.
+    public var scripts: [RedisScript] = []
     /// Runs on every new connection, before queued commands are sent.
     public var onConnect: (() -> Void)?
     /// Runs when an established connection is lost.
@@ -203,6 +206,14 @@ public final class RedisConnection {
         state = .connected
         backoff = configuration.reconnectMin
         logger.info("redis connected", metadata: ["connection": "\(name)", "host": "\(configuration.host)", "port": "\(configuration.port)"])
+        for script in scripts {
+            let command = Command(arguments: ["SCRIPT", "LOAD", script.source], completion: { [logger, name] outcome in
+                if case .failure(let error) = outcome {
+                    logger.warning("redis script not loaded", metadata: ["connection": "\(name)", "sha": "\(script.sha)", "error": "\(error)"])
+                }
+            }, queuedAt: reactor.monotonicNow)
+            if !transmit(command) { break }
+        }
         onConnect?()
         flushQueue()
     }

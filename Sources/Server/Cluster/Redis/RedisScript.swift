@@ -1,6 +1,7 @@
 // RedisScript: a Lua script run atomically by Redis. Sent by EVALSHA (the 40-byte digest,
-// not the source, on every call); when Redis does not know it yet (first use, a restart, a
-// SCRIPT FLUSH), the NOSCRIPT error is answered by one EVAL, which also caches it again.
+// not the source, on every call); connections load their scripts when they connect, and
+// should Redis still not know one (a SCRIPT FLUSH), the NOSCRIPT error is answered by one
+// EVAL, which also caches it again.
 public struct RedisScript: Sendable {
     public let source: String
     public let sha: String
