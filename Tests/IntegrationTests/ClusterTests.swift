@@ -269,6 +269,22 @@ final class ClusterTests: XCTestCase {
         }
     }
 
+    func testAnEditRightAfterCreationReachesTheOwner() throws {
+        let first = try startNode("a")
+        let second = try startNode("b")
+        for index in 0..<6 {
+            let created = try first.request("POST", "/jobs", json: #"{"name":"edited \#(index)","frequency":"1h","script":"true"}"#)
+            XCTAssertEqual(created.status, 201)
+            let id = try XCTUnwrap(created.object["id"] as? Int)
+            XCTAssertEqual(try second.request("PATCH", "/jobs/\(id)", json: #"{"frequency":300}"#).status, 200)
+        }
+        let ids = try database.query("SELECT id FROM job").split(separator: "\n").compactMap { Int($0) }
+        try waitForOwners(ids, among: ["a", "b"])
+        XCTAssertTrue(try waitUntil(timeout: 10) {
+            try database.query("SELECT count(DISTINCT job_id) FROM job_run") == "6"
+        }, "every job fires on its edited schedule, whichever node owns it")
+    }
+
     // MARK: - Degraded Redis and PostgreSQL
 
     func testRedisFlushedRecoversOneOwnerPerJob() throws {
@@ -294,6 +310,8 @@ final class ClusterTests: XCTestCase {
         try startNode("b")
         let jobs = try createJobs(first, Array(repeating: "500", count: 10))
         try waitForOwners(jobs, among: ["a", "b"])
+        usleep(500_000)
+        let before = try owners()
         try services("redis-stop")
         defer { try? services("redis-start") }
         let stoppedAt = nowMilliseconds()
@@ -309,7 +327,8 @@ final class ClusterTests: XCTestCase {
         try assertEveryJobFiresAgain(jobs, on: ["a", "b"], after: stoppedAt + 500, what: "Redis down: nodes keep firing")
         try services("redis-start")
         let all = jobs + [try XCTUnwrap(Int(database.query("SELECT max(id) FROM job")))]
-        try waitForOwners(all, among: ["a", "b"], timeout: 20)
+        let after = try waitForOwners(all, among: ["a", "b"], timeout: 20)
+        XCTAssertEqual(after.filter { jobs.contains($0.key) }, before, "Redis came back empty: each node took back what it held")
         XCTAssertTrue(nodes.values.allSatisfy(\.isRunning), "no node crashed")
         try assertNoTickRanTwice()
     }

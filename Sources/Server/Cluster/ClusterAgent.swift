@@ -232,6 +232,9 @@ public final class ClusterAgent: Cluster {
                     reclaimNeeded = !pipeline.owned.isEmpty
                     return finish()
                 }
+                // The heartbeat that rejoined (answered before this read, on this connection)
+                // asked for a reclaim: until it ran, the share is as empty as Redis was.
+                guard !reclaimNeeded else { return finish() }
                 let share = Set(reply.elements.compactMap(\.integer))
                 let settled = { [self] (id: Int64) in (touched[id] ?? 0) <= sequence }
                 let gained = share.filter { !pipeline.owned.contains($0) && settled($0) }
