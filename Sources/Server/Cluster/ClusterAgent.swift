@@ -49,7 +49,7 @@ public final class ClusterAgent: Cluster {
     private var resyncTimer: TimerWatcher!
     /// New jobs are announced once per loop iteration, in one script call for all the
     /// requests that committed in it (group commit answers many requests at once).
-    private var created: [Job] = []
+    private var created: [(job: Job, weight: Double)] = []
     private var announceTimer: TimerWatcher!
     private var heartbeatInFlight = false
     private var resyncInFlight = false
@@ -292,31 +292,24 @@ public final class ClusterAgent: Cluster {
 
     // MARK: - Cluster (what the API announces and asks)
 
-    static func submitArguments(_ jobs: [Job], channel: String, now: Int64) -> [String] {
-        var arguments = [channel]
-        arguments.reserveCapacity(1 + 2 * jobs.count)
-        for job in jobs {
-            let weight = JobWeight.weight(times: try? job.definition.fireTimes(), paused: job.definition.paused, done: job.done,
-                                          now: now, meanRunMilliseconds: nil)
-            arguments += [String(job.id), String(weight)]
-        }
-        return arguments
-    }
-
     public func jobsCreated(_ jobs: [Job]) {
         guard !jobs.isEmpty else { return }
-        pipeline.jobsCreated(jobs)
-        created += jobs
+        created += zip(jobs, pipeline.jobsCreated(jobs)).map { ($0, $1) }
         if !announceTimer.isActive {
             announceTimer.start(after: 0)
         }
     }
 
     private func announceCreated() {
-        let jobs = created
+        let jobs = created.map(\.job)
+        var arguments = [configuration.keys.channel]
+        arguments.reserveCapacity(1 + 2 * created.count)
+        for (job, weight) in created {
+            arguments.append(String(job.id))
+            arguments.append(String(weight))
+        }
         created = []
         guard !jobs.isEmpty else { return }
-        let arguments = Self.submitArguments(jobs, channel: configuration.keys.channel, now: reactor.nowMilliseconds)
         commands.evaluate(ClusterScripts.submit, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in
             if case .failure(let error) = outcome {
                 logger.warning("new jobs not announced; reconciliation will find them", metadata: [

@@ -46,6 +46,10 @@ final class ClusterLeader {
     private(set) var epoch: Int64 = 0
     private var busy = false
     private var again = false
+    /// Hinted passes run after `hintDelay`, so that a burst of hints (a submission burst
+    /// announces jobs every few milliseconds) makes one pass, not one each.
+    private var hintTimer: TimerWatcher!
+    static let hintDelay = 0.01
     private var stopped = false
     private var reconciling = false
     /// Dead nodes whose unfinished runs are still to be recorded lost (retried every pass).
@@ -63,6 +67,7 @@ final class ClusterLeader {
         self.jobStore = jobStore
         self.runStore = runStore
         self.logger = logger
+        hintTimer = TimerWatcher(reactor: reactor) { [unowned self] in pass() }
     }
 
     var isLeader: Bool { epoch > 0 }
@@ -81,7 +86,9 @@ final class ClusterLeader {
         if case .joined = message {
             nextRebalance = min(nextRebalance, reactor.monotonicNow + configuration.nodeTTL)
         }
-        pass()
+        if !hintTimer.isActive {
+            hintTimer.start(after: Self.hintDelay)
+        }
     }
 
     /// This node is leaving: it leads no more.
@@ -120,7 +127,7 @@ final class ClusterLeader {
         busy = false
         if again {
             again = false
-            pass()
+            if !hintTimer.isActive { hintTimer.start(after: Self.hintDelay) }
         }
     }
 
@@ -313,13 +320,25 @@ final class ClusterLeader {
         guard !ids.isEmpty else { return done() }
         jobStore.fetch(ids: ids) { [self] outcome in
             guard case .success(let jobs) = outcome else { return done() }
-            redis.evaluate(ClusterScripts.submit, keys: keys, arguments: ClusterAgent.submitArguments(jobs, channel: configuration.keys.channel, now: reactor.nowMilliseconds)) { [self] outcome in
+            redis.evaluate(ClusterScripts.submit, keys: keys, arguments: Self.submitArguments(jobs, channel: configuration.keys.channel, now: reactor.nowMilliseconds)) { [self] outcome in
                 if case .success(let reply) = outcome, let added = reply.integer, added > 0 {
                     logger.warning("reconciled: jobs found only in postgresql", metadata: ["jobs": "\(added)"])
                 }
                 done()
             }
         }
+    }
+
+    /// SUBMIT's arguments for jobs found only in PostgreSQL, weighed from their definitions.
+    static func submitArguments(_ jobs: [Job], channel: String, now: Int64) -> [String] {
+        var arguments = [channel]
+        arguments.reserveCapacity(1 + 2 * jobs.count)
+        for job in jobs {
+            let weight = JobWeight.weight(times: try? job.definition.fireTimes(), paused: job.definition.paused, done: job.done,
+                                          now: now, meanRunMilliseconds: nil)
+            arguments += [String(job.id), String(weight)]
+        }
+        return arguments
     }
 
     /// A WITHSCORES reply: id, weight pairs.

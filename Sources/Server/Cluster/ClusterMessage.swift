@@ -3,7 +3,7 @@
 //
 //   assign <node> <ids>    the leader gave these jobs to <node> (its owner loads them)
 //   release <node> <ids>   <node> no longer owns these (rebalancing): it drops them
-//   created <ids>          new jobs wait in JOB_STORE (the leader assigns them)
+//   created <count>        new jobs wait in JOB_STORE (the leader assigns them)
 //   updated <ids>          definitions changed in PostgreSQL (their owners re-read them)
 //   deleted <ids>          jobs deleted (their owners drop them)
 //   joined|left|dead <node>, leader <node>   membership and leadership events
@@ -13,7 +13,7 @@
 enum ClusterMessage: Equatable {
     case assign(node: String, jobs: [Int64])
     case release(node: String, jobs: [Int64])
-    case created([Int64])
+    case created(count: Int)
     case updated([Int64])
     case deleted([Int64])
     case joined(String)
@@ -31,7 +31,7 @@ enum ClusterMessage: Equatable {
         switch (kind, parts.count) {
         case ("assign", 3): guard let jobs = ids(parts[2]) else { return nil }; self = .assign(node: parts[1], jobs: jobs)
         case ("release", 3): guard let jobs = ids(parts[2]) else { return nil }; self = .release(node: parts[1], jobs: jobs)
-        case ("created", 2): guard let jobs = ids(parts[1]) else { return nil }; self = .created(jobs)
+        case ("created", 2): guard let count = Int(parts[1]), count > 0 else { return nil }; self = .created(count: count)
         case ("updated", 2): guard let jobs = ids(parts[1]) else { return nil }; self = .updated(jobs)
         case ("deleted", 2): guard let jobs = ids(parts[1]) else { return nil }; self = .deleted(jobs)
         case ("joined", 2): self = .joined(parts[1])
@@ -47,7 +47,7 @@ enum ClusterMessage: Equatable {
         switch self {
         case .assign(let node, let jobs): return "assign \(node) \(list(jobs))"
         case .release(let node, let jobs): return "release \(node) \(list(jobs))"
-        case .created(let jobs): return "created \(list(jobs))"
+        case .created(let count): return "created \(count)"
         case .updated(let jobs): return "updated \(list(jobs))"
         case .deleted(let jobs): return "deleted \(list(jobs))"
         case .joined(let node): return "joined \(node)"

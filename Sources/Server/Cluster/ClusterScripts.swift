@@ -126,19 +126,21 @@ enum ClusterScripts {
     /// and tells each owner; returns how many moved.
     static let assign = RedisScript(prelude + """
         if fenced(ARGV[2], ARGV[3]) then return -1 end
-        local groups, count = {}, 0
+        local groups, added, member, count = {}, {}, {}, 0
         for i = 4, #ARGV - 1, 2 do
           local job, node = ARGV[i], ARGV[i + 1]
-          local weight = redis.call('ZSCORE', KEYS[2], job)
-          if weight and redis.call('ZSCORE', KEYS[1], node) then
+          if member[node] == nil then member[node] = redis.call('ZSCORE', KEYS[1], node) ~= false end
+          local weight = member[node] and redis.call('ZSCORE', KEYS[2], job)
+          if weight then
             redis.call('ZREM', KEYS[2], job)
             redis.call('HSET', KEYS[3], job, node)
             redis.call('ZADD', share(node), weight, job)
-            add_weight(node, weight)
+            added[node] = (added[node] or 0) + tonumber(weight)
             append(groups, node, job)
             count = count + 1
           end
         end
+        for node, weight in pairs(added) do add_weight(node, weight) end
         publish('assign', groups)
         return count
         """)
@@ -170,14 +172,14 @@ enum ClusterScripts {
     /// ARGV: channel, then pairs job, weight. New jobs (or jobs found only in PostgreSQL) wait
     /// in JOB_STORE unless already owned; returns how many were added.
     static let submit = RedisScript(prelude + """
-        local added = {}
+        local added = 0
         for i = 2, #ARGV - 1, 2 do
           if redis.call('HEXISTS', KEYS[3], ARGV[i]) == 0 and redis.call('ZADD', KEYS[2], 'NX', ARGV[i + 1], ARGV[i]) == 1 then
-            added[#added + 1] = ARGV[i]
+            added = added + 1
           end
         end
-        if #added > 0 then redis.call('PUBLISH', ARGV[1], 'created ' .. table.concat(added, ',')) end
-        return #added
+        if added > 0 then redis.call('PUBLISH', ARGV[1], 'created ' .. added) end
+        return added
         """)
 
     /// ARGV: channel, then job ids. Deleted jobs leave Redis; their owners hear `deleted`.

@@ -39,6 +39,10 @@ enum JobWeight {
     /// Fires per second (see `weight`); 0 when the job has no tick left. The costly part (up to
     /// `maximumTicks` schedule evaluations): owners compute it once per job definition.
     static func fireRate(_ times: FireTimes, now: Int64) -> Double {
+        // A repeating interval fires exactly once per period: no need to walk its ticks.
+        if case .interval(let period) = times.schedule, times.repeats, period > 0 {
+            return times.next(after: now) == nil ? 0 : 1000 / Double(period)
+        }
         var count = 0
         var first: Int64?
         var last = now

@@ -69,11 +69,11 @@ public final class FiringPipeline {
 
         var weight: Double { JobWeight.weight(fireRate: fireRate, meanRunMilliseconds: meanRunMilliseconds) }
 
-        init(job: Job, times: FireTimes, live: Set<Int64>, now: Int64) {
+        init(job: Job, times: FireTimes, live: Set<Int64>, now: Int64, fireRate: Double?) {
             self.job = job
             self.times = times
             self.live = live
-            fireRate = JobWeight.fireRate(times, now: now)
+            self.fireRate = fireRate ?? JobWeight.fireRate(times, now: now)
         }
     }
 
@@ -110,7 +110,7 @@ public final class FiringPipeline {
     private var recovered = false
     /// Jobs this node's API just created, with when: if the leader gives them to this node,
     /// they are scheduled without reading them back. Bounded in number and age.
-    private var fresh: [Int64: Job] = [:]
+    private var fresh: [Int64: (job: Job, fireRate: Double?)] = [:]
     private var freshOrder = Deque<(id: Int64, at: Double)>()
     /// Ticks that could not be claimed while the store was down, oldest first.
     private var unclaimed = Deque<TickClaim>()
@@ -234,7 +234,7 @@ public final class FiringPipeline {
     /// A job changed: take it into account now if this node owns it (or may soon).
     public func jobChanged(_ job: Job) {
         if fresh[job.id] != nil {
-            fresh[job.id] = job
+            fresh[job.id] = (job, nil)
         }
         if adopting.contains(job.id) {
             changedWhileAdopting.insert(job.id)
@@ -301,17 +301,26 @@ public final class FiringPipeline {
         entries.values.reduce(0) { $0 + $1.weight } + Double(max(owned.count - entries.count, 0)) * JobWeight.idle
     }
 
-    /// Jobs just committed by this node's API (see `fresh`).
-    public func jobsCreated(_ jobs: [Job]) {
+    /// Jobs just committed by this node's API (see `fresh`); returns their weights (for the
+    /// announcement), computed once for both uses.
+    public func jobsCreated(_ jobs: [Job]) -> [Double] {
         let now = reactor.monotonicNow
+        let wallNow = reactor.nowMilliseconds
+        var weights: [Double] = []
+        weights.reserveCapacity(jobs.count)
         for job in jobs {
-            fresh[job.id] = job
+            let definition = job.definition
+            let times = definition.paused || job.done ? nil : try? definition.fireTimes()
+            let fireRate = times.map { JobWeight.fireRate($0, now: wallNow) }
+            weights.append(fireRate.map { JobWeight.weight(fireRate: $0, meanRunMilliseconds: nil) } ?? JobWeight.idle)
+            fresh[job.id] = (job, fireRate)
             freshOrder.append((job.id, now))
         }
         while let oldest = freshOrder.first, freshOrder.count > Self.freshLimit || now - oldest.at > Self.freshSeconds {
             freshOrder.removeFirst()
             fresh[oldest.id] = nil
         }
+        return weights
     }
 
     private func recoverOwnRuns() {
@@ -335,10 +344,10 @@ public final class FiringPipeline {
         // A job this node created moments ago has no recorded tick (and if another node did
         // fire it meanwhile, the job_run insert turns any tick fired again into a no-op).
         for id in adopting where fresh[id] != nil {
-            let job = fresh.removeValue(forKey: id)!
+            let (job, fireRate) = fresh.removeValue(forKey: id)!
             adopting.remove(id)
             if entries[id] == nil && unscheduled[id] == nil {
-                update(job, lastTick: nil)
+                update(job, lastTick: nil, fireRate: fireRate)
             }
         }
         guard !adopting.isEmpty else { return }
@@ -391,7 +400,7 @@ public final class FiringPipeline {
 
     /// Schedules a job's next tick. `lastTick`: the last one recorded, for a job arriving on
     /// this node (missed ticks after it follow the misfire policy).
-    private func update(_ job: Job, lastTick: Int64?) {
+    private func update(_ job: Job, lastTick: Int64?, fireRate: Double? = nil) {
         let previous = entries[job.id]
         let seenBefore = previous != nil || unscheduled[job.id] != nil
         if let known = previous?.job.version ?? unscheduled[job.id], known >= job.version { return }
@@ -405,7 +414,7 @@ public final class FiringPipeline {
         }
         unscheduled[job.id] = nil
         let now = reactor.nowMilliseconds
-        let entry = Entry(job: job, times: times, live: previous?.live ?? [], now: now)
+        let entry = Entry(job: job, times: times, live: previous?.live ?? [], now: now, fireRate: fireRate)
         entry.meanRunMilliseconds = previous?.meanRunMilliseconds
         if seenBefore {
             // A changed (or resumed) job starts from now: earlier ticks were the old schedule's,
