@@ -244,8 +244,10 @@ public final class FiringPipeline {
         update(job, lastTick: nil)
     }
 
-    /// Jobs changed elsewhere: re-read those this node owns.
+    /// Jobs changed elsewhere: re-read those this node owns (and forget the creation-time
+    /// copies of the others, so that an adoption reads the changed row).
     public func refresh(_ ids: [Int64]) {
+        ids.forEach { fresh[$0] = nil }
         ids.filter(adopting.contains).forEach { changedWhileAdopting.insert($0) }
         let mine = ids.filter { owned.contains($0) && !adopting.contains($0) }
         guard !mine.isEmpty else { return }
