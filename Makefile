@@ -29,10 +29,11 @@ run: services release
 test: services build
 	$(ENV) swift test --skip-build
 
-# The same tests under AddressSanitizer (slower; its own build folder). Leak detection is off:
+# The same tests under AddressSanitizer (slower; its own build folder), the integration tests
+# running the sanitized dsched too. Leak detection is off:
 # XCTest and Foundation keep allocations alive until exit, which LeakSanitizer reports.
 check: services
-	$(ENV) ASAN_OPTIONS=detect_leaks=0 swift test --sanitize=address --scratch-path .build-asan
+	$(ENV) ASAN_OPTIONS=detect_leaks=0 DSCHED_BIN=$(CURDIR)/.build-asan/debug/dsched swift test --sanitize=address --scratch-path .build-asan
 
 bench-http: release
 	perf/bench-http.sh

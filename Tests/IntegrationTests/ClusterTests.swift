@@ -285,6 +285,24 @@ final class ClusterTests: XCTestCase {
         }, "every job fires on its edited schedule, whichever node owns it")
     }
 
+    func testALostSubscriptionIsRestoredAndHearsAssignmentsAgain() throws {
+        let first = try startNode("a")
+        try startNode("b")
+        let before = try createJobs(first, Array(repeating: "500", count: 6))
+        try waitForOwners(before, among: ["a", "b"])
+        XCTAssertNotEqual(try redis(["CLIENT", "KILL", "TYPE", "pubsub"]), "0", "both nodes' subscriptions dropped")
+        usleep(500_000)
+        let after = try createJobs(first, Array(repeating: "500", count: 6))
+        let owners = try waitForOwners(before + after, among: ["a", "b"])
+        let since = nowMilliseconds()
+        for node in ["a", "b"] {
+            let theirs = owners.filter { $0.value == node }.map(\.key)
+            XCTAssertFalse(theirs.isEmpty, "\(node) owns some jobs")
+            try assertEveryJobFiresAgain(theirs, on: [node], after: since, what: "after the subscription came back, \(node)")
+        }
+        XCTAssertTrue(nodes.values.allSatisfy { $0.log.contains("redis connected") && $0.isRunning })
+    }
+
     // MARK: - Degraded Redis and PostgreSQL
 
     func testRedisFlushedRecoversOneOwnerPerJob() throws {

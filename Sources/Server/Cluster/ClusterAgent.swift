@@ -63,6 +63,10 @@ public final class ClusterAgent: Cluster {
     /// The weights last written to this node's share.
     private var pushedWeights: [Int64: Double] = [:]
     private var leaving = false
+    /// Heartbeats (each pings this node's own channel) answered since the subscription last
+    /// heard a ping: more than `deafAfter` means the subscription is deaf (a half-open socket).
+    private var unheardPings = 0
+    static let deafAfter = 4
     /// Host CPU, exponentially smoothed: nodes sharing a host sample it at different moments,
     /// and the load score must not swing with that noise.
     private var smoothedHostCPU: Double?
@@ -100,7 +104,11 @@ public final class ClusterAgent: Cluster {
         }
         // The share is re-read once the subscription holds (see `heard`): a message published
         // before it would be missed, and a read made after it sees what such a message said.
-        subscriber.onConnect = { [unowned self] in subscriber.subscribe(configuration.keys.channel) }
+        subscriber.onConnect = { [unowned self] in
+            unheardPings = 0
+            subscriber.subscribe(configuration.keys.channel)
+            subscriber.subscribe(configuration.keys.ownChannel(of: configuration.nodeID))
+        }
         subscriber.onPush = { [unowned self] reply in heard(reply) }
         commands.start()
         subscriber.start()
@@ -157,8 +165,19 @@ public final class ClusterAgent: Cluster {
         heartbeatInFlight = true
         commands.evaluate(ClusterScripts.heartbeat, keys: configuration.keys.scriptKeys, arguments: [
             configuration.keys.channel, configuration.nodeID, published.json, String(Int64(configuration.nodeTTL * 1000)),
+            configuration.keys.ownChannel(of: configuration.nodeID),
         ]) { [self] outcome in
             heartbeatInFlight = false
+            if case .success = outcome, subscriber.isConnected {
+                unheardPings += 1
+                if unheardPings > Self.deafAfter {
+                    // Freeing the subscriber's context from the command connection's callback
+                    // is safe: hiredis defers frees only inside the context's own callbacks.
+                    // The share is re-read once the new subscription holds.
+                    unheardPings = 0
+                    subscriber.reset(reason: "no ping heard on its own channel for \(Self.deafAfter) heartbeats")
+                }
+            }
             switch outcome {
             case .success(let reply) where reply.integer == 1:
                 logger.info("joined the cluster", metadata: ["node_id": "\(configuration.nodeID)", "jobs": "\(load.jobs)"])
@@ -178,9 +197,13 @@ public final class ClusterAgent: Cluster {
         let parts = reply.elements
         guard !leaving, parts.count == 3 else { return }
         if parts[0].text == "subscribe" {
-            return resync()
+            return parts[1].text == configuration.keys.channel ? resync() : ()
         }
         guard parts[0].text == "message", let text = parts[2].text else { return }
+        guard parts[1].text == configuration.keys.channel else {
+            unheardPings = 0
+            return
+        }
         guard let message = ClusterMessage(text) else {
             logger.warning("unknown cluster message", metadata: ["message": "\(text.prefix(200))"])
             return

@@ -11,6 +11,8 @@
 //   JOB_PROCESSED#weights         hash: node → its share's summed weight, kept by the scripts
 //                                 ('#' is not allowed in node ids, so no share collides)
 //   CHANNEL                       pub/sub: see ClusterMessage
+//   CHANNEL:<node>                pub/sub: the node's heartbeat pings itself here, so that it
+//                                 notices a subscription that no longer hears
 //
 // The derived keys are built inside Lua scripts, so one Redis instance (not Redis Cluster,
 // which needs every key declared) holds the cluster's state.
@@ -31,4 +33,6 @@ public struct ClusterKeys: Sendable, Equatable {
     var scriptKeys: [String] { [processStore, jobStore, jobProcessed] }
 
     func share(of node: String) -> String { jobProcessed + ":" + node }
+
+    func ownChannel(of node: String) -> String { channel + ":" + node }
 }

@@ -48,12 +48,14 @@ enum ClusterScripts {
 
         """
 
-    /// ARGV: channel, node, load JSON, TTL ms. Returns 1 when the node was not a member (it
-    /// joined, or came back after being declared dead or after Redis lost its state).
+    /// ARGV: channel, node, load JSON, TTL ms, the node's own channel. Returns 1 when the node
+    /// was not a member (it joined, or came back after being declared dead or after Redis lost
+    /// its state). The `ping` on the node's own channel tells it its subscription still hears.
     static let heartbeat = RedisScript(prelude + """
         local added = redis.call('ZADD', KEYS[1], now(), ARGV[2])
         redis.call('SET', KEYS[1] .. ':load:' .. ARGV[2], ARGV[3], 'PX', ARGV[4])
         if added == 1 then redis.call('PUBLISH', ARGV[1], 'joined ' .. ARGV[2]) end
+        redis.call('PUBLISH', ARGV[5], 'ping')
         return added
         """)
 

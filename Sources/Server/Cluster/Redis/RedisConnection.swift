@@ -236,6 +236,15 @@ public final class RedisConnection {
         backoff = min(backoff * 2, configuration.reconnectMax)
     }
 
+    /// Drops the connection and reconnects (never from inside this connection's own
+    /// callbacks): for a peer that stopped answering in a way the watchdog cannot see (a
+    /// subscription).
+    public func reset(reason: String) {
+        guard isConnected else { return }
+        logger.warning("redis connection reset", metadata: ["connection": "\(name)", "reason": "\(reason)"])
+        free(reason: reason)
+    }
+
     /// Frees the context (from a timer or close, never inside a hiredis callback): pending
     /// callbacks run with NULL, then the disconnect callback, which schedules the reconnect.
     private func free(reason: String) {
