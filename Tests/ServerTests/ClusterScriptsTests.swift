@@ -53,6 +53,10 @@ final class ClusterScriptsTests: XCTestCase {
         return try XCTUnwrap(outcome, "no answer from Redis within 5 s").get()
     }
 
+    private func heartbeat(_ node: String) throws -> RedisReply {
+        try run(ClusterScripts.heartbeat, [node, "{}", "10000", keys.ownChannel(of: node)])
+    }
+
     private func lease(_ node: String, ttl: Int = 10_000) throws -> (epoch: Int64, new: Bool) {
         let answer = try run(ClusterScripts.lease, [node, String(ttl)]).elements.compactMap(\.integer)
         return (answer[0], answer[1] == 1)
@@ -67,7 +71,7 @@ final class ClusterScriptsTests: XCTestCase {
         usleep(200_000)
         let second = try lease("b")
         XCTAssertEqual(second.epoch, first.epoch + 1, "a lapsed lease goes to the next node with a new epoch")
-        _ = try run(ClusterScripts.heartbeat, ["b", "{}", "10000"])
+        _ = try heartbeat("b")
         _ = try run(ClusterScripts.submit, ["7", "0.5"])
         XCTAssertEqual(try run(ClusterScripts.assign, ["a", String(first.epoch), "7", "b"]).integer, -1, "the old leader is fenced")
         XCTAssertEqual(try send(["ZCARD", keys.jobStore]).integer, 1, "and changed nothing")
@@ -78,7 +82,7 @@ final class ClusterScriptsTests: XCTestCase {
     func testAssignMoveFailoverKeepOneOwnerAndTheWeightSums() throws {
         let epoch = String(try lease("a").epoch)
         for node in ["a", "b"] {
-            XCTAssertEqual(try run(ClusterScripts.heartbeat, [node, "{}", "10000"]).integer, 1, "joined")
+            XCTAssertEqual(try heartbeat(node).integer, 1, "joined")
         }
         XCTAssertEqual(try run(ClusterScripts.submit, ["1", "0.25", "2", "0.5", "3", "1"]).integer, 3)
         XCTAssertEqual(try run(ClusterScripts.submit, ["1", "0.25"]).integer, 0, "already waiting")
@@ -102,8 +106,8 @@ final class ClusterScriptsTests: XCTestCase {
     func testReclaimAndShareNeedMembership() throws {
         XCTAssertEqual(try run(ClusterScripts.reclaim, ["a", "1", "0.5"]).integer, -1, "not a member yet")
         XCTAssertEqual(try run(ClusterScripts.share, ["a"]).integer, -1)
-        _ = try run(ClusterScripts.heartbeat, ["a", "{}", "10000"])
-        _ = try run(ClusterScripts.heartbeat, ["b", "{}", "10000"])
+        _ = try heartbeat("a")
+        _ = try heartbeat("b")
         let epoch = String(try lease("b").epoch)
         _ = try run(ClusterScripts.submit, ["2", "1"])
         _ = try run(ClusterScripts.assign, ["b", epoch, "2", "b"])
