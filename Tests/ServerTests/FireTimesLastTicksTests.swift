@@ -37,6 +37,18 @@ final class FireTimesLastTicksTests: XCTestCase {
         }
     }
 
+    func testABurstyScheduleBeyondTheScanBoundStillGivesTheLatestTicks() throws {
+        // Every second of the 1st to the 5th of each month; last run on the 1st, now the 20th.
+        let times = try FireTimes(schedule: Schedule.parse("* * * 1-5 * *"), start: 0, repeats: true)
+        let first = try RFC3339.parse("2026-03-01T12:00:00Z")
+        let twentieth = try RFC3339.parse("2026-03-20T12:00:00Z")
+        let lastOfTheFifth = try RFC3339.parse("2026-03-05T23:59:59Z")
+        XCTAssertEqual(times.lastTicks(1, after: first, atOrBefore: twentieth, maxScan: 1_000), [lastOfTheFifth])
+        XCTAssertEqual(times.lastTicks(3, after: first, atOrBefore: twentieth, maxScan: 1_000),
+                       [lastOfTheFifth - 2_000, lastOfTheFifth - 1_000, lastOfTheFifth])
+        XCTAssertEqual(times.lastTicks(3, after: first, atOrBefore: twentieth), bruteForce(times, 3, after: first, atOrBefore: twentieth))
+    }
+
     func testEdges() throws {
         let times = try FireTimes(schedule: Schedule.parse("1000"), start: now - 10_000, repeats: true)
         XCTAssertEqual(times.lastTicks(0, after: now - 5_000, atOrBefore: now), [])
@@ -49,7 +61,7 @@ final class FireTimesLastTicksTests: XCTestCase {
 
     func testTheScanIsBounded() throws {
         let times = try FireTimes(schedule: Schedule.parse("1"), start: 0, repeats: true)
-        XCTAssertEqual(times.lastTicks(100, after: 0, atOrBefore: now, maxScan: 1_000).count, 100)
+        XCTAssertEqual(times.lastTicks(100, after: 0, atOrBefore: now, maxScan: 1_000), Array((now - 99)...now))
         XCTAssertEqual(times.lastTicks(1, after: 0, atOrBefore: now), [now], "a year-long gap of 1 ms ticks costs a few evaluations")
     }
 }

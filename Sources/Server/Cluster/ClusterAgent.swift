@@ -60,8 +60,6 @@ public final class ClusterAgent: Cluster {
     /// share read sent before that message must not undo it.
     private var messageSequence = 0
     private var touched: [Int64: Int] = [:]
-    /// The weights last written to this node's share.
-    private var pushedWeights: [Int64: Double] = [:]
     private var leaving = false
     /// Heartbeats (each pings this node's own channel) answered since the subscription last
     /// heard a ping: more than `deafAfter` means the subscription is deaf (a half-open socket).
@@ -99,6 +97,9 @@ public final class ClusterAgent: Cluster {
         commands.scripts = ClusterScripts.all
         commands.onConnect = { [unowned self] in
             leader.connected()
+            // Redis may have lost its state while away; taking back what nobody else owns is
+            // harmless when it did not.
+            reclaimNeeded = !pipeline.owned.isEmpty
             heartbeat()
             resync()
         }
@@ -284,7 +285,8 @@ public final class ClusterAgent: Cluster {
             case .success(let reply):
                 let taken = reply.elements.compactMap(\.integer)
                 logger.info("jobs reclaimed", metadata: ["node_id": "\(configuration.nodeID)", "kept": "\(arguments.count / 2 - 1 - taken.count)", "owned_elsewhere": "\(taken.count)"])
-                pipeline.disown(taken)
+                // A job assigned here again since the reclaim was sent stays.
+                pipeline.disown(taken.filter { (touched[$0] ?? 0) <= sequence })
             case .failure(let error):
                 reclaimNeeded = true
                 logger.warning("reclaim failed", metadata: ["error": "\(error)"])
@@ -293,22 +295,19 @@ public final class ClusterAgent: Cluster {
         }
     }
 
-    /// Writes observed weights that are new or changed by more than a tenth since written.
+    /// Writes the weights that moved (observed run times, pauses, edits) to this node's share.
     private func pushWeights() {
         guard !leaving, commands.isConnected else { return }
-        let weights = pipeline.observedWeights()
-        pushedWeights = pushedWeights.filter { weights[$0.key] != nil }
+        let changed = pipeline.weightChanges()
+        guard !changed.isEmpty else { return }
         var arguments = [configuration.keys.channel, configuration.nodeID]
-        var changed: [Int64: Double] = [:]
-        for (id, weight) in weights {
-            if let pushed = pushedWeights[id], abs(weight - pushed) <= 0.1 * pushed { continue }
-            changed[id] = weight
+        arguments.reserveCapacity(2 + 2 * changed.count)
+        for (id, weight) in changed {
             arguments += [String(id), String(weight)]
         }
-        guard !changed.isEmpty else { return }
         commands.evaluate(ClusterScripts.weights, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in
             if case .success = outcome {
-                pushedWeights.merge(changed) { $1 }
+                pipeline.weightsPushed(changed)
             }
         }
     }
@@ -341,9 +340,10 @@ public final class ClusterAgent: Cluster {
         }
     }
 
+    /// Applied here at once when this node owns the job, and published for every node: a node
+    /// holding a creation-time copy of the job drops it.
     public func jobChanged(_ job: Job) {
         pipeline.jobChanged(job)
-        if pipeline.owned.contains(job.id) { return }
         commands.send(["PUBLISH", configuration.keys.channel, ClusterMessage.updated([job.id]).text]) { [self] outcome in
             if case .failure(let error) = outcome {
                 logger.warning("job change not announced; its owner re-reads it within its reload interval", metadata: [

@@ -10,7 +10,8 @@
 //   assign   jobs waiting in JOB_STORE go, heaviest first, to the node with the lowest load
 //            score after taking them (AssignmentPlanner)
 //   rebalance one node TTL after a node joined, and every `reconcileInterval` (counted from
-//            the last assignment too): if the highest score exceeds
+//            the last failover too: the survivors just got the dead node's jobs by load, and
+//            moving them again would only chase noise): if the highest score exceeds
 //            the lowest by `rebalanceTrigger` (25 %), jobs move from the most to the least
 //            loaded until they are within 5 %
 //   reconcile every `reconcileInterval`, beside the passes (its PostgreSQL queries must not
@@ -107,7 +108,7 @@ final class ClusterLeader {
         busy = true
         redis.evaluate(ClusterScripts.lease, keys: keys, arguments: [configuration.keys.channel, configuration.nodeID, String(ttlMilliseconds)]) { [self] outcome in
             let answer = (try? outcome.get())?.elements.compactMap(\.integer) ?? []
-            guard answer.count == 2, answer[0] > 0 else {
+            guard !stopped, answer.count == 2, answer[0] > 0 else {
                 demote(reason: "another node leads")
                 return finish()
             }
@@ -170,6 +171,9 @@ final class ClusterLeader {
             let live = state.members.filter { member in !dead.contains { $0.id == member.id } }
             failover(dead[...]) { [self] failedOver in
                 guard isLeader else { return finish() }
+                if failedOver {
+                    nextRebalance = max(nextRebalance, reactor.monotonicNow + configuration.reconcileInterval)
+                }
                 assign(live: live, waiting: state.waiting > 0 || failedOver) { [self] in
                     // Rebalancing waits for a pass with nothing waiting and nobody dead.
                     guard isLeader, rebalanceDue, state.waiting == 0, !failedOver else { return finish() }
@@ -237,9 +241,6 @@ final class ClusterLeader {
                 if let count = accepted(outcome, "assignment") {
                     logger.info("jobs assigned", metadata: ["jobs": "\(count)", "nodes": "\(live.count)", "epoch": "\(epoch)"])
                     if jobs.count == configuration.assignBatch { again = true }
-                    // The assignment just balanced the scores; moving jobs again right away
-                    // would only chase the noise in the nodes' CPU readings.
-                    nextRebalance = max(nextRebalance, reactor.monotonicNow + configuration.reconcileInterval)
                 }
                 done()
             }

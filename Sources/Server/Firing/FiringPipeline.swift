@@ -103,6 +103,8 @@ public final class FiringPipeline {
     /// Owned jobs not loaded yet, and whether a load is in flight.
     private var adopting = Set<Int64>()
     private var adoptInFlight = false
+    /// The weight the cluster holds for each owned job, as far as this node knows.
+    private var announced: [Int64: Double] = [:]
     /// Jobs changed while being adopted (the load may have read the old row): re-read after.
     private var changedWhileAdopting = Set<Int64>()
     /// Whether the runs a previous process with this node's id left unfinished (it was killed)
@@ -110,7 +112,7 @@ public final class FiringPipeline {
     private var recovered = false
     /// Jobs this node's API just created, with when: if the leader gives them to this node,
     /// they are scheduled without reading them back. Bounded in number and age.
-    private var fresh: [Int64: (job: Job, fireRate: Double?)] = [:]
+    private var fresh: [Int64: (job: Job, fireRate: Double?, at: Double)] = [:]
     private var freshOrder = Deque<(id: Int64, at: Double)>()
     /// Ticks that could not be claimed while the store was down, oldest first.
     private var unclaimed = Deque<TickClaim>()
@@ -124,8 +126,9 @@ public final class FiringPipeline {
     static let fullReloadEvery = 15
     /// The longest wait before a retry (30 days), whatever the back-off and attempt.
     static let maxRetryDelay: Int64 = 30 * 86_400_000
-    /// Missed ticks examined at a job's first load; beyond, the oldest are not looked at.
-    static let maxMisfireScan = 100_000
+    /// Schedule evaluations spent walking one arriving job's missed ticks before bisection
+    /// takes over (see FireTimes.lastTicks): bounds the work an adoption does on the loop.
+    static let maxMisfireScan = 10_000
     static let reloadMarginMilliseconds: Int64 = 1_000
     /// Jobs loaded per query when this node adopts many at once.
     static let adoptBatch = 1_000
@@ -224,18 +227,17 @@ public final class FiringPipeline {
                 reloading = false
                 if case .success(let jobs) = outcome {
                     changedSince = nextSince
-                    jobs.forEach { update($0, lastTick: nil) }
+                    jobs.filter { owned.contains($0.id) && !adopting.contains($0.id) }.forEach { update($0, lastTick: nil) }
                     logger.info("jobs loaded", metadata: ["changed": "\(jobs.count)", "scheduled": "\(entries.count)"])
                 }
             }
         }
     }
 
-    /// A job changed: take it into account now if this node owns it (or may soon).
+    /// A job changed: take it into account now if this node owns it (its creation-time copy,
+    /// if any, is dropped: an adoption then reads the changed row).
     public func jobChanged(_ job: Job) {
-        if fresh[job.id] != nil {
-            fresh[job.id] = (job, nil)
-        }
+        fresh[job.id] = nil
         if adopting.contains(job.id) {
             changedWhileAdopting.insert(job.id)
             return
@@ -274,6 +276,7 @@ public final class FiringPipeline {
         for id in ids {
             owned.remove(id)
             adopting.remove(id)
+            announced[id] = nil
             remove(jobID: id)
         }
     }
@@ -288,14 +291,23 @@ public final class FiringPipeline {
         return weights
     }
 
-    /// The weights of the owned jobs with an observed mean run time (the others weigh what
-    /// their schedule alone says, as announced when they were created).
-    public func observedWeights() -> [Int64: Double] {
-        var weights: [Int64: Double] = [:]
-        for (id, entry) in entries where entry.meanRunMilliseconds != nil {
-            weights[id] = entry.weight
+    /// The owned, loaded jobs whose weight moved more than a tenth away from what the cluster
+    /// holds for them (as far as this node knows: the weight they had when it adopted them, or
+    /// last pushed): observed run times, pauses, edits. Pushed, they go to `weightsPushed`.
+    public func weightChanges() -> [Int64: Double] {
+        var changes: [Int64: Double] = [:]
+        for id in owned where !adopting.contains(id) {
+            let weight = entries[id]?.weight ?? JobWeight.idle
+            if let known = announced[id], abs(weight - known) <= 0.1 * known { continue }
+            changes[id] = weight
         }
-        return weights
+        return changes
+    }
+
+    public func weightsPushed(_ weights: [Int64: Double]) {
+        for (id, weight) in weights where owned.contains(id) {
+            announced[id] = weight
+        }
     }
 
     /// The summed weight of the owned jobs (what the heartbeat publishes).
@@ -315,14 +327,21 @@ public final class FiringPipeline {
             let times = definition.paused || job.done ? nil : try? definition.fireTimes()
             let fireRate = times.map { JobWeight.fireRate($0, now: wallNow) }
             weights.append(fireRate.map { JobWeight.weight(fireRate: $0, meanRunMilliseconds: nil) } ?? JobWeight.idle)
-            fresh[job.id] = (job, fireRate)
+            fresh[job.id] = (job, fireRate, now)
             freshOrder.append((job.id, now))
         }
+        pruneFresh()
+        return weights
+    }
+
+    private func pruneFresh() {
+        let now = reactor.monotonicNow
         while let oldest = freshOrder.first, freshOrder.count > Self.freshLimit || now - oldest.at > Self.freshSeconds {
             freshOrder.removeFirst()
-            fresh[oldest.id] = nil
+            if let entry = fresh[oldest.id], entry.at == oldest.at {
+                fresh[oldest.id] = nil
+            }
         }
-        return weights
     }
 
     private func recoverOwnRuns() {
@@ -345,11 +364,13 @@ public final class FiringPipeline {
         guard recovered, !adoptInFlight, !stopping, !adopting.isEmpty else { return }
         // A job this node created moments ago has no recorded tick (and if another node did
         // fire it meanwhile, the job_run insert turns any tick fired again into a no-op).
+        pruneFresh()
         for id in adopting where fresh[id] != nil {
-            let (job, fireRate) = fresh.removeValue(forKey: id)!
+            let (job, fireRate, _) = fresh.removeValue(forKey: id)!
             adopting.remove(id)
             if entries[id] == nil && unscheduled[id] == nil {
                 update(job, lastTick: nil, fireRate: fireRate)
+                announced[id] = entries[id]?.weight ?? JobWeight.idle
             }
         }
         guard !adopting.isEmpty else { return }
@@ -376,6 +397,7 @@ public final class FiringPipeline {
                         batch.forEach { adopting.remove($0) }
                         for job in jobs where owned.contains(job.id) && entries[job.id] == nil && unscheduled[job.id] == nil {
                             update(job, lastTick: ticks[job.id])
+                            announced[job.id] = entries[job.id]?.weight ?? JobWeight.idle
                         }
                         let stale = changedWhileAdopting.filter { !adopting.contains($0) }
                         changedWhileAdopting.subtract(stale)
@@ -530,9 +552,9 @@ public final class FiringPipeline {
         let waiting = unclaimed
         unclaimed.removeAll()
         logger.info("claiming ticks that waited for the store", metadata: ["ticks": "\(waiting.count)"])
+        // Through `fire`, so that forbid/replace hold among the waiting ticks too.
         for claim in waiting {
-            guard let entry = entries[claim.jobID] else { continue }
-            claimAndDispatch(claim, job: entry.job)
+            fire(jobID: claim.jobID, tick: claim.scheduledAt, attempt: claim.attempt)
         }
     }
 
