@@ -147,8 +147,6 @@ public final class ClusterAgent: Cluster {
         }
     }
 
-    public var isLeader: Bool { leader.isLeader }
-
     // MARK: - Membership
 
     private func heartbeat() {

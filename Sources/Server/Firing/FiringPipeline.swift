@@ -410,10 +410,6 @@ public final class FiringPipeline {
         }
     }
 
-    public func jobDeleted(id: Int64) {
-        disown([id])
-    }
-
     private func remove(jobID: Int64) {
         unscheduled[jobID] = nil
         guard let entry = entries.removeValue(forKey: jobID) else { return }
