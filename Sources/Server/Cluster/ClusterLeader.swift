@@ -59,6 +59,8 @@ final class ClusterLeader {
     private var reconnectedAt = -Double.infinity
     private var connections = 0
     private var nextRebalance = 0.0
+    /// When the running weight sums are next summed anew (O(jobs) in Redis).
+    private var nextExactSums = 0.0
     private var nextReconcile = 0.0
 
     init(reactor: Reactor, configuration: Configuration, redis: RedisConnection, jobStore: JobStore, runStore: RunStore, logger: Logger) {
@@ -159,12 +161,15 @@ final class ClusterLeader {
     // MARK: - The pass
 
     private func readState() {
-        // The exact sums (O(jobs)) only when they are about to decide a rebalancing.
+        // The exact sums (O(jobs)) once per reconcile interval: the running sums only drift by
+        // floating-point rounding in between.
         let now = reactor.monotonicNow
         let rebalanceDue = now >= nextRebalance
+        let exact = now >= nextExactSums
+        if exact { nextExactSums = now + configuration.reconcileInterval }
         recordLostRuns()
         reconcile()
-        redis.evaluate(ClusterScripts.state, keys: keys, arguments: [configuration.keys.channel, rebalanceDue ? "exact" : "fast"]) { [self] outcome in
+        redis.evaluate(ClusterScripts.state, keys: keys, arguments: [configuration.keys.channel, exact ? "exact" : "fast"]) { [self] outcome in
             guard case .success(let reply) = outcome, let state = try? ClusterState(reply) else { return finish() }
             let settled = reactor.monotonicNow - reconnectedAt >= configuration.nodeTTL
             let dead = settled ? state.members.filter { state.now - $0.heartbeatAt > ttlMilliseconds && $0.id != configuration.nodeID } : []
