@@ -1,0 +1,143 @@
+// RedisConnection's limits and recovery, against nothing (a closed port), a server that never
+// answers (a socket that listens and never reads) and the real Redis that `make services`
+// runs: the queue bound, the queue timeout, the command timeout, reconnection after the
+// server drops the connection, and the EVAL fallback after SCRIPT FLUSH.
+
+import EventLoop
+import Foundation
+import Glibc
+import Logging
+@testable import Server
+import XCTest
+
+final class RedisConnectionTests: XCTestCase {
+    private var reactor: Reactor!
+
+    override func setUpWithError() throws {
+        reactor = try Reactor(isolated: true)
+    }
+
+    private var redisConfiguration: RedisConnection.Configuration {
+        let environment = ProcessInfo.processInfo.environment
+        return RedisConnection.Configuration(host: environment["REDISHOST"] ?? "127.0.0.1",
+                                             port: Int(environment["REDISPORT"] ?? "") ?? 26379)
+    }
+
+    /// A loopback port nothing listens on.
+    private func closedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        XCTAssertTrue(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Runs the loop until `done` holds or `seconds` pass.
+    private func runLoop(until done: @escaping () -> Bool, seconds: Double = 5) {
+        let reactor = reactor!
+        let check = TimerWatcher(reactor: reactor) { if done() { reactor.stop() } }
+        let deadline = TimerWatcher(reactor: reactor) { reactor.stop() }
+        check.start(after: 0.01, every: 0.01)
+        deadline.start(after: seconds)
+        reactor.run()
+        check.stop()
+        deadline.stop()
+    }
+
+    func testCommandsQueueWhileDisconnectedUpToTheBoundAndTheTimeout() throws {
+        var configuration = RedisConnection.Configuration(host: "127.0.0.1", port: try closedPort())
+        configuration.maxQueued = 3
+        configuration.queueTimeout = 0.3
+        let connection = RedisConnection(reactor: reactor, configuration: configuration, name: "test", logger: Logger(label: "test"))
+        connection.start()
+        var outcomes: [Result<RedisReply, RedisError>] = []
+        for _ in 0..<4 {
+            connection.send(["PING"]) { outcomes.append($0) }
+        }
+        XCTAssertEqual(outcomes.count, 1, "the fourth is refused at once")
+        XCTAssertEqual(outcomes.first.map { if case .failure(.queueFull) = $0 { return true } else { return false } }, true)
+        runLoop(until: { outcomes.count == 4 })
+        XCTAssertEqual(outcomes.count, 4)
+        for outcome in outcomes.dropFirst() {
+            guard case .failure(.timedOut) = outcome else { return XCTFail("expected a queue timeout, got \(outcome)") }
+        }
+        XCTAssertFalse(connection.isConnected)
+        connection.close()
+    }
+
+    func testAServerThatNeverAnswersIsDroppedAfterTheCommandTimeout() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, length) == 0 && listen(listener, 8) == 0 && getsockname(listener, $0, &length) == 0
+            }
+        }
+        XCTAssertTrue(listening)
+        var configuration = RedisConnection.Configuration(host: "127.0.0.1", port: Int(UInt16(bigEndian: address.sin_port)))
+        configuration.commandTimeout = 0.3
+        let connection = RedisConnection(reactor: reactor, configuration: configuration, name: "test", logger: Logger(label: "test"))
+        var connected = false
+        connection.onConnect = { connected = true }
+        connection.start()
+        var outcome: Result<RedisReply, RedisError>?
+        connection.send(["PING"]) { outcome = $0 }
+        runLoop(until: { outcome != nil })
+        XCTAssertTrue(connected, "the kernel accepted the connection")
+        guard case .failure(.disconnected)? = outcome else { return XCTFail("expected the stalled command to fail, got \(String(describing: outcome))") }
+        connection.close()
+    }
+
+    func testAConnectionTheServerDropsComesBackAndQueuedCommandsGoOut() throws {
+        let connection = RedisConnection(reactor: reactor, configuration: redisConfiguration, name: "test", logger: Logger(label: "test"))
+        var connects = 0
+        connection.onConnect = { connects += 1 }
+        connection.start()
+        var id: Int64?
+        connection.send(["CLIENT", "ID"]) { id = try? $0.get().integer }
+        runLoop(until: { id != nil })
+        let clientID = try XCTUnwrap(id)
+        var killed: Int64?
+        let killer = RedisConnection(reactor: reactor, configuration: redisConfiguration, name: "killer", logger: Logger(label: "test"))
+        killer.start()
+        killer.send(["CLIENT", "KILL", "ID", String(clientID)]) { killed = try? $0.get().integer }
+        runLoop(until: { killed != nil && !connection.isConnected })
+        XCTAssertEqual(killed, 1)
+        var pong: String?
+        connection.send(["PING"]) { pong = try? $0.get().text }
+        runLoop(until: { pong != nil })
+        XCTAssertEqual(pong, "PONG", "sent once the connection came back")
+        XCTAssertEqual(connects, 2)
+        connection.close()
+        killer.close()
+    }
+
+    func testAScriptRedisForgotIsSentWhole() throws {
+        let connection = RedisConnection(reactor: reactor, configuration: redisConfiguration, name: "test", logger: Logger(label: "test"))
+        let script = RedisScript("return ARGV[1] .. '!' -- \(UUID().uuidString)")
+        connection.scripts = [script]
+        connection.start()
+        var flushed = false
+        connection.send(["SCRIPT", "FLUSH"]) { flushed = (try? $0.get()) != nil }
+        runLoop(until: { flushed })
+        var answer: String?
+        connection.evaluate(script, keys: [], arguments: ["hi"]) { answer = try? $0.get().text }
+        runLoop(until: { answer != nil })
+        XCTAssertEqual(answer, "hi!", "NOSCRIPT, then EVAL")
+        var exists: [RedisReply] = []
+        connection.send(["SCRIPT", "EXISTS", script.sha]) { exists = (try? $0.get().elements) ?? [] }
+        runLoop(until: { !exists.isEmpty })
+        XCTAssertEqual(exists, [.integer(1)], "and the EVAL cached it again")
+        connection.close()
+    }
+}
