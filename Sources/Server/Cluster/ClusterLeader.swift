@@ -53,8 +53,8 @@ final class ClusterLeader {
     static let hintDelay = 0.01
     private var stopped = false
     private var reconciling = false
-    /// Dead nodes whose unfinished runs are still to be recorded lost (retried every pass).
-    private var lostRunsOf = Set<String>()
+    /// Whether dead nodes' runs are being recorded lost (see `recordLostRuns`).
+    private var recordingLost = false
     /// When the connection to Redis was last re-established (not first made).
     private var reconnectedAt = -Double.infinity
     private var connections = 0
@@ -196,25 +196,40 @@ final class ClusterLeader {
             guard count >= 0 else { return failover(dead.dropFirst(), failedOver: failedOver, then: done) }
             logger.warning("node declared dead", metadata: [
                 "node_id": "\(node.id)", "jobs": "\(count)", "heartbeat_age_ms": "\(reactor.nowMilliseconds - node.heartbeatAt)"])
-            lostRunsOf.insert(node.id)
             recordLostRuns()
             failover(dead.dropFirst(), failedOver: true, then: done)
         }
     }
 
-    /// Records the unfinished runs of dead nodes lost; a failure is retried at the next pass.
+    /// Records the unfinished runs of the nodes declared dead lost. The failover script lists
+    /// them in Redis (PROCESS_STORE:lost), so that the work survives a PostgreSQL outage and
+    /// a change of leader; a node is struck off once its runs are recorded, or when it rejoins
+    /// (a restarted node records its own at start, and a node that was only cut off may still
+    /// be running them).
     private func recordLostRuns() {
-        for node in lostRunsOf {
-            lostRunsOf.remove(node)
-            runStore.markLost(nodeID: node) { [self] outcome in
-                switch outcome {
-                case .success(let runs):
-                    if runs > 0 {
-                        logger.warning("runs of a dead node recorded lost", metadata: ["node_id": "\(node)", "runs": "\(runs)"])
+        guard !recordingLost else { return }
+        recordingLost = true
+        let key = configuration.keys.lostRuns
+        redis.send(["SMEMBERS", key]) { [self] outcome in
+            let nodes = ((try? outcome.get())?.elements ?? []).compactMap(\.text)
+            var pending = nodes.count
+            guard pending > 0 else {
+                recordingLost = false
+                return
+            }
+            for node in nodes {
+                runStore.markLost(nodeID: node) { [self] outcome in
+                    switch outcome {
+                    case .success(let runs):
+                        if runs > 0 {
+                            logger.warning("runs of a dead node recorded lost", metadata: ["node_id": "\(node)", "runs": "\(runs)"])
+                        }
+                        redis.send(["SREM", key, node]) { _ in }
+                    case .failure(let error):
+                        logger.warning("runs of a dead node not recorded lost yet", metadata: ["node_id": "\(node)", "error": "\(error)"])
                     }
-                case .failure(let error):
-                    lostRunsOf.insert(node)
-                    logger.warning("runs of a dead node not recorded lost yet", metadata: ["node_id": "\(node)", "error": "\(error)"])
+                    pending -= 1
+                    if pending == 0 { recordingLost = false }
                 }
             }
         }
