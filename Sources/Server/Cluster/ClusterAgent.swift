@@ -5,10 +5,11 @@
 //   - as an owner, hears `assign`/`release` for itself and tells the FiringPipeline to own or
 //     disown jobs; re-reads its share from JOB_PROCESSED at start, after every reconnect of
 //     either connection and every `reconcileInterval` (a lost message never strands a job);
-//     when its heartbeat finds it missing from PROCESS_STORE (Redis restarted empty, or it
-//     was declared dead while cut off), first takes back the jobs it holds that nobody else
-//     owns, so that a Redis restart does not stop any job from firing;
-//   - pushes its jobs' observed weights to its share every `reconcileInterval`;
+//     when it finds itself missing from PROCESS_STORE (Redis restarted empty, or it was
+//     declared dead while cut off), or has just reconnected, first takes back the jobs it
+//     holds that nobody else owns, so that a Redis restart does not stop any job from firing;
+//   - notices a deaf subscription (its heartbeat pings the node's own channel) and reconnects it;
+//   - pushes the weights that moved (run times, pauses, edits) every `reconcileInterval`;
 //   - announces what the API committed (created, changed, deleted jobs);
 //   - on stop, hands all its jobs back at once (`leave`).
 // While Redis is away the node keeps firing what it owns; nothing here blocks or fails the API.

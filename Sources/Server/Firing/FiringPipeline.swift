@@ -7,14 +7,15 @@
 // several nodes holding the same job fire each tick once between them.
 //
 // The cluster agent says which jobs this node owns (`own`/`disown`); only those are in the
-// wheel. An owned job is loaded at once (its row and its last recorded tick, batched), then
-// re-read every `reloadInterval` when changed (versions first, then only the changed rows),
-// and at once when an API changes it. When a job arrives (a new job, a failover, a
-// rebalancing), ticks missed since its last recorded tick follow the job's misfire policy:
-// run_once (the latest missed tick, once), skip, or run_all (at most `maxMisfireRuns`); so a
-// job moved between nodes loses no tick, and the job_run insert keeps any tick from firing
-// twice while two nodes briefly both hold it. Concurrency: `forbid` records a tick `skipped` while a run of the job is
-// live; `replace` cancels the live run first. Failed, timed-out and lost runs are retried
+// wheel. An owned job is loaded at once (its row and its last recorded tick, batched; a job
+// this node's API created moments ago is taken from memory), then re-read every
+// `reloadInterval` when changed (versions first, then only the changed rows), and at once
+// when an API changes it. When a job arrives (a new job, a failover, a rebalancing), ticks
+// missed since its last recorded tick follow the job's misfire policy: run_once (the latest
+// missed tick, once), skip, or run_all (at most `maxMisfireRuns`); so a job moved between
+// nodes loses no tick, and the job_run insert keeps any tick from firing twice while two
+// nodes briefly both hold it. Concurrency: `forbid` records a tick `skipped` while a run of
+// the job is live; `replace` cancels the live run first. Failed, timed-out and lost runs are retried
 // while attempts remain, after `retry_backoff · 2^(attempt-1)`. A job with `repeat: false` is
 // marked done after its run. While PostgreSQL is down, due ticks wait (at most `maxBacklog`,
 // oldest dropped first) and are claimed when it is back.
