@@ -61,6 +61,15 @@ final class ClusterTests: XCTestCase {
         return ids
     }
 
+    /// Starts the nodes `ids`, creates `count` jobs every `frequency` ms through the first and
+    /// waits until each has an owner; returns the first node's client and the jobs.
+    private func cluster(_ ids: [String], jobs count: Int, every frequency: String) throws -> (client: RawClient, jobs: [Int]) {
+        let clients = try ids.map { try startNode($0) }
+        let jobs = try createJobs(clients[0], Array(repeating: frequency, count: count))
+        try waitForOwners(jobs, among: Set(ids))
+        return (clients[0], jobs)
+    }
+
     /// Job → owner, from JOB_PROCESSED.
     private func owners() throws -> [Int: String] {
         let lines = try redis(["HGETALL", "\(database.name):job_processed"]).split(separator: "\n").map(String.init)
@@ -169,13 +178,9 @@ final class ClusterTests: XCTestCase {
     // MARK: - Failure
 
     func testKillingANodeFailsItsJobsOverWithNoTickTwice() throws {
-        try startNode("a")
-        try startNode("b")
-        let third = try startNode("c")
-        let jobs = try createJobs(third, Array(repeating: "500", count: 24))
-        try waitForOwners(jobs, among: ["a", "b", "c"])
+        let (client, jobs) = try cluster(["a", "b", "c"], jobs: 24, every: "500")
         usleep(1_500_000)
-        let leader = try XCTUnwrap(clusterView(third)["leader"] as? String)
+        let leader = try XCTUnwrap(clusterView(client)["leader"] as? String)
         let victim = try XCTUnwrap(["a", "b", "c"].first { $0 != leader })
         let survivors = ["a", "b", "c"].filter { $0 != victim }
         let victims = try owners().filter { $0.value == victim }.map(\.key)
@@ -193,11 +198,7 @@ final class ClusterTests: XCTestCase {
     }
 
     func testKillingTheLeaderElectsANewOneThatFailsItsJobsOver() throws {
-        let first = try startNode("a")
-        try startNode("b")
-        try startNode("c")
-        let jobs = try createJobs(first, Array(repeating: "500", count: 24))
-        try waitForOwners(jobs, among: ["a", "b", "c"])
+        let (first, jobs) = try cluster(["a", "b", "c"], jobs: 24, every: "500")
         let leader = try XCTUnwrap(clusterView(first)["leader"] as? String)
         let survivors = ["a", "b", "c"].filter { $0 != leader }
         let victims = try owners().filter { $0.value == leader }.map(\.key)
@@ -217,11 +218,7 @@ final class ClusterTests: XCTestCase {
     }
 
     func testSigtermHandsTheJobsBackAtOnce() throws {
-        try startNode("a")
-        try startNode("b")
-        let third = try startNode("c")
-        let jobs = try createJobs(third, Array(repeating: "500", count: 24))
-        try waitForOwners(jobs, among: ["a", "b", "c"])
+        let (_, jobs) = try cluster(["a", "b", "c"], jobs: 24, every: "500")
         usleep(1_000_000)
         let leaving = try owners().filter { $0.value == "a" }.map(\.key)
         XCTAssertFalse(leaving.isEmpty)
@@ -237,10 +234,7 @@ final class ClusterTests: XCTestCase {
     }
 
     func testAJoiningNodeGetsItsShareWithNoTickTwiceAndAtMostOneMissed() throws {
-        let first = try startNode("a")
-        try startNode("b")
-        let jobs = try createJobs(first, Array(repeating: "500", count: 30))
-        try waitForOwners(jobs, among: ["a", "b"])
+        let (_, jobs) = try cluster(["a", "b"], jobs: 30, every: "500")
         usleep(1_500_000)
         let joinedAt = nowMilliseconds()
         try startNode("c")
@@ -286,10 +280,7 @@ final class ClusterTests: XCTestCase {
     }
 
     func testALostSubscriptionIsRestoredAndHearsAssignmentsAgain() throws {
-        let first = try startNode("a")
-        try startNode("b")
-        let before = try createJobs(first, Array(repeating: "500", count: 6))
-        try waitForOwners(before, among: ["a", "b"])
+        let (first, before) = try cluster(["a", "b"], jobs: 6, every: "500")
         XCTAssertNotEqual(try redis(["CLIENT", "KILL", "TYPE", "pubsub"]), "0", "both nodes' subscriptions dropped")
         usleep(500_000)
         let after = try createJobs(first, Array(repeating: "500", count: 6))
@@ -306,11 +297,7 @@ final class ClusterTests: XCTestCase {
     // MARK: - Degraded Redis and PostgreSQL
 
     func testRedisFlushedRecoversOneOwnerPerJob() throws {
-        let first = try startNode("a")
-        try startNode("b")
-        try startNode("c")
-        let jobs = try createJobs(first, Array(repeating: "1000", count: 30))
-        try waitForOwners(jobs, among: ["a", "b", "c"])
+        let (_, jobs) = try cluster(["a", "b", "c"], jobs: 30, every: "1000")
         usleep(1_000_000)
         let before = try owners()
         XCTAssertEqual(Set(before.values), ["a", "b", "c"])
@@ -324,10 +311,7 @@ final class ClusterTests: XCTestCase {
     }
 
     func testRedisDownNodesKeepFiringThenRecover() throws {
-        let first = try startNode("a")
-        try startNode("b")
-        let jobs = try createJobs(first, Array(repeating: "500", count: 10))
-        try waitForOwners(jobs, among: ["a", "b"])
+        let (first, jobs) = try cluster(["a", "b"], jobs: 10, every: "500")
         usleep(500_000)
         let before = try owners()
         try services("redis-stop")

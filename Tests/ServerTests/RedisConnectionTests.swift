@@ -23,19 +23,21 @@ final class RedisConnectionTests: XCTestCase {
                                              port: Int(environment["REDISPORT"] ?? "") ?? 26379)
     }
 
-    /// A loopback port nothing listens on.
-    private func closedPort() throws -> Int {
+    /// A loopback TCP socket bound to a free port, listening (but never reading) or not; the
+    /// caller closes it. Closed at once, it leaves a port nothing listens on.
+    private func loopbackSocket(listening: Bool) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        let ready = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && (!listening || listen(fd, 8) == 0) && getsockname(fd, $0, &length) == 0
+            }
         }
-        XCTAssertTrue(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
+        XCTAssertTrue(ready)
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// Runs the loop until `done` holds or `seconds` pass.
@@ -51,7 +53,9 @@ final class RedisConnectionTests: XCTestCase {
     }
 
     func testCommandsQueueWhileDisconnectedUpToTheBoundAndTheTimeout() throws {
-        var configuration = RedisConnection.Configuration(host: "127.0.0.1", port: try closedPort())
+        let unused = try loopbackSocket(listening: false)
+        close(unused.fd)
+        var configuration = RedisConnection.Configuration(host: "127.0.0.1", port: unused.port)
         configuration.maxQueued = 3
         configuration.queueTimeout = 0.3
         let connection = RedisConnection(reactor: reactor, configuration: configuration, name: "test", logger: Logger(label: "test"))
@@ -72,19 +76,9 @@ final class RedisConnectionTests: XCTestCase {
     }
 
     func testAServerThatNeverAnswersIsDroppedAfterTheCommandTimeout() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 8) == 0 && getsockname(listener, $0, &length) == 0
-            }
-        }
-        XCTAssertTrue(listening)
-        var configuration = RedisConnection.Configuration(host: "127.0.0.1", port: Int(UInt16(bigEndian: address.sin_port)))
+        let listener = try loopbackSocket(listening: true)
+        defer { close(listener.fd) }
+        var configuration = RedisConnection.Configuration(host: "127.0.0.1", port: listener.port)
         configuration.commandTimeout = 0.3
         let connection = RedisConnection(reactor: reactor, configuration: configuration, name: "test", logger: Logger(label: "test"))
         var connected = false

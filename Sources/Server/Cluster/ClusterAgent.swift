@@ -272,10 +272,8 @@ public final class ClusterAgent: Cluster {
         }
         guard reclaimNeeded else { return readShare() }
         reclaimNeeded = false
-        var arguments = [configuration.keys.channel, configuration.nodeID]
-        for (id, weight) in pipeline.weights() {
-            arguments += [String(id), String(weight)]
-        }
+        let arguments = ClusterScripts.arguments([configuration.keys.channel, configuration.nodeID],
+                                                 weights: pipeline.weights().lazy.map { ($0.key, $0.value) })
         commands.evaluate(ClusterScripts.reclaim, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in
             switch outcome {
             case .success(let reply) where reply.integer == -1:
@@ -299,11 +297,8 @@ public final class ClusterAgent: Cluster {
         guard !leaving, commands.isConnected else { return }
         let changed = pipeline.weightChanges()
         guard !changed.isEmpty else { return }
-        var arguments = [configuration.keys.channel, configuration.nodeID]
-        arguments.reserveCapacity(2 + 2 * changed.count)
-        for (id, weight) in changed {
-            arguments += [String(id), String(weight)]
-        }
+        let arguments = ClusterScripts.arguments([configuration.keys.channel, configuration.nodeID],
+                                                 weights: changed.lazy.map { ($0.key, $0.value) })
         commands.evaluate(ClusterScripts.weights, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in
             if case .success = outcome {
                 pipeline.weightsPushed(changed)
@@ -323,12 +318,7 @@ public final class ClusterAgent: Cluster {
 
     private func announceCreated() {
         let jobs = created.map(\.job)
-        var arguments = [configuration.keys.channel]
-        arguments.reserveCapacity(1 + 2 * created.count)
-        for (job, weight) in created {
-            arguments.append(String(job.id))
-            arguments.append(String(weight))
-        }
+        let arguments = ClusterScripts.arguments([configuration.keys.channel], weights: created.lazy.map { ($0.job.id, $0.weight) })
         created = []
         guard !jobs.isEmpty else { return }
         commands.evaluate(ClusterScripts.submit, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in

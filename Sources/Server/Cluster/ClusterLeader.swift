@@ -341,25 +341,18 @@ final class ClusterLeader {
         guard !ids.isEmpty else { return done() }
         jobStore.fetch(ids: ids) { [self] outcome in
             guard case .success(let jobs) = outcome else { return done() }
-            redis.evaluate(ClusterScripts.submit, keys: keys, arguments: Self.submitArguments(jobs, channel: configuration.keys.channel, now: reactor.nowMilliseconds)) { [self] outcome in
+            let now = reactor.nowMilliseconds
+            let weights = jobs.lazy.map { job in
+                (job.id, JobWeight.weight(times: try? job.definition.fireTimes(), paused: job.definition.paused, done: job.done,
+                                          now: now, meanRunMilliseconds: nil))
+            }
+            redis.evaluate(ClusterScripts.submit, keys: keys, arguments: ClusterScripts.arguments([configuration.keys.channel], weights: weights)) { [self] outcome in
                 if case .success(let reply) = outcome, let added = reply.integer, added > 0 {
                     logger.warning("reconciled: jobs found only in postgresql", metadata: ["jobs": "\(added)"])
                 }
                 done()
             }
         }
-    }
-
-    /// SUBMIT's arguments for jobs found only in PostgreSQL, weighed from their definitions.
-    static func submitArguments(_ jobs: [Job], channel: String, now: Int64) -> [String] {
-        var arguments = [channel]
-        arguments.reserveCapacity(1 + 2 * jobs.count)
-        for job in jobs {
-            let weight = JobWeight.weight(times: try? job.definition.fireTimes(), paused: job.definition.paused, done: job.done,
-                                          now: now, meanRunMilliseconds: nil)
-            arguments += [String(job.id), String(weight)]
-        }
-        return arguments
     }
 
     /// A WITHSCORES reply: id, weight pairs.

@@ -236,6 +236,18 @@ enum ClusterScripts {
         return redis.call('ZRANGE', share(ARGV[2]), 0, -1)
         """)
 
+    /// Script arguments: `leading`, then each job id followed by its weight (SUBMIT, RECLAIM,
+    /// WEIGHTS).
+    static func arguments<S: Sequence>(_ leading: [String], weights: S) -> [String] where S.Element == (Int64, Double) {
+        var arguments = leading
+        arguments.reserveCapacity(leading.count + 2 * weights.underestimatedCount)
+        for (id, weight) in weights {
+            arguments.append(String(id))
+            arguments.append(String(weight))
+        }
+        return arguments
+    }
+
     /// Every script, loaded on each new connection before anything else is sent, so that
     /// EVALSHA finds them (and a NOSCRIPT fallback never reorders commands).
     static let all = [heartbeat, lease, state, failover, leave, assign, move, submit, forget, reclaim, share, weights]
