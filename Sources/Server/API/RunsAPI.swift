@@ -7,13 +7,15 @@
 public final class RunsAPI {
     private let jobStore: JobStore
     private let runStore: RunStore
-    private let pipeline: FiringPipeline
+    private let firing: FiringLayer
+    private let workers: WorkerPool
     private let authenticator: Authenticator
 
-    public init(jobStore: JobStore, runStore: RunStore, pipeline: FiringPipeline, authenticator: Authenticator) {
+    public init(jobStore: JobStore, runStore: RunStore, firing: FiringLayer, workers: WorkerPool, authenticator: Authenticator) {
         self.jobStore = jobStore
         self.runStore = runStore
-        self.pipeline = pipeline
+        self.firing = firing
+        self.workers = workers
         self.authenticator = authenticator
     }
 
@@ -70,7 +72,7 @@ public final class RunsAPI {
         jobStore.fetch(id: id) { [self] outcome in
             switch outcome {
             case .success(let job?):
-                pipeline.runNow(job) { outcome in
+                firing.runNow(job) { outcome in
                     switch outcome {
                     case .success(let run):
                         var json = JSONWriter()
@@ -93,7 +95,7 @@ public final class RunsAPI {
         json.beginObject()
         json.key("workers")
         json.beginArray()
-        for worker in pipeline.workers {
+        for worker in workers.workers {
             json.beginObject()
             json.key("cpu_ms")
             json.integer(worker.cpuMilliseconds)

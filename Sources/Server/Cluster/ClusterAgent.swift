@@ -2,8 +2,8 @@
 // Redis connections (commands, and pub/sub on CHANNEL) and:
 //   - heartbeats every `heartbeat` with its load (HostLoadSampler, and the weight it owns);
 //   - runs a ClusterLeader, which acts while this node holds the lease;
-//   - as an owner, hears `assign`/`release` for itself and tells the FiringPipeline to own or
-//     disown jobs; re-reads its share from JOB_PROCESSED at start, after every reconnect of
+//   - as an owner (it implements `Ownership`), hears `assign`/`release` for itself and tells
+//     the firing layer (its `delegate`) to own or disown jobs; re-reads its share from JOB_PROCESSED at start, after every reconnect of
 //     either connection and every `reconcileInterval` (a lost message never strands a job);
 //     when it finds itself missing from PROCESS_STORE (Redis restarted empty, or it was
 //     declared dead while cut off), or has just reconnected, first takes back the jobs it
@@ -17,7 +17,7 @@ import EventLoop
 import Glibc
 import Logging
 
-public final class ClusterAgent: Cluster {
+public final class ClusterAgent: Cluster, Ownership {
     public struct Configuration: Sendable {
         public var nodeID: String
         /// Where this node's API listens, as shown by GET /nodes.
@@ -39,7 +39,10 @@ public final class ClusterAgent: Cluster {
 
     private let reactor: Reactor
     private var configuration: Configuration
-    private let pipeline: FiringPipeline
+    /// The firing layer, told what this node owns.
+    public weak var delegate: OwnershipDelegate?
+    private let workers: WorkerPool
+    private let weights: OwnedWeights
     private let logger: Logger
     private let commands: RedisConnection
     private let subscriber: RedisConnection
@@ -70,10 +73,11 @@ public final class ClusterAgent: Cluster {
     /// and the load score must not swing with that noise.
     private var smoothedHostCPU: Double?
 
-    public init(reactor: Reactor, configuration: Configuration, pipeline: FiringPipeline, jobStore: JobStore, runStore: RunStore, logger: Logger) {
+    public init(reactor: Reactor, configuration: Configuration, workers: WorkerPool, jobStore: JobStore, runStore: RunStore, logger: Logger) {
         self.reactor = reactor
         self.configuration = configuration
-        self.pipeline = pipeline
+        self.workers = workers
+        weights = OwnedWeights(clock: { [reactor] in reactor.monotonicNow })
         self.logger = logger
         commands = RedisConnection(reactor: reactor, configuration: configuration.redis, name: "commands", logger: logger)
         subscriber = RedisConnection(reactor: reactor, configuration: configuration.redis, name: "subscriber", logger: logger)
@@ -100,7 +104,7 @@ public final class ClusterAgent: Cluster {
             leader.connected()
             // Redis may have lost its state while away; taking back what nobody else owns is
             // harmless when it did not.
-            reclaimNeeded = !pipeline.owned.isEmpty
+            reclaimNeeded = !owned.isEmpty
             heartbeat()
             resync()
         }
@@ -152,15 +156,15 @@ public final class ClusterAgent: Cluster {
 
     private func heartbeat() {
         guard !heartbeatInFlight, !leaving, commands.isConnected else { return }
-        let workers = pipeline.workers
+        let workers = workers.workers
         var load = sampler.sample(processIDs: [getpid()] + workers.map(\.pid).filter { $0 > 0 })
         let hostCPU = smoothedHostCPU.map { 0.7 * $0 + 0.3 * load.hostCPU } ?? load.hostCPU
         smoothedHostCPU = hostCPU
         load.hostCPU = hostCPU
-        load.jobs = pipeline.owned.count
-        load.weight = pipeline.ownedWeight
+        load.jobs = owned.count
+        load.weight = weights.total(ownedCount: owned.count)
         load.workers = workers.count
-        load.scheduled = pipeline.scheduledJobs
+        load.scheduled = delegate?.scheduledCount ?? 0
         let published = ClusterState.Heartbeat(address: configuration.address, load: load)
         heartbeatInFlight = true
         commands.evaluate(ClusterScripts.heartbeat, keys: configuration.keys.scriptKeys, arguments: [
@@ -181,7 +185,7 @@ public final class ClusterAgent: Cluster {
             switch outcome {
             case .success(let reply) where reply.integer == 1:
                 logger.info("joined the cluster", metadata: ["node_id": "\(configuration.nodeID)", "jobs": "\(load.jobs)"])
-                reclaimNeeded = !pipeline.owned.isEmpty
+                reclaimNeeded = !owned.isEmpty
                 resync()
             case .success:
                 break
@@ -212,15 +216,15 @@ public final class ClusterAgent: Cluster {
         switch message {
         case .assign(let node, let jobs) where node == configuration.nodeID:
             jobs.forEach { touched[$0] = messageSequence }
-            pipeline.own(jobs)
+            delegate?.own(jobs)
         case .release(let node, let jobs) where node == configuration.nodeID:
             jobs.forEach { touched[$0] = messageSequence }
-            pipeline.disown(jobs)
+            disown(jobs)
         case .updated(let jobs):
-            pipeline.refresh(jobs)
+            delegate?.refresh(jobs)
         case .deleted(let jobs):
             jobs.forEach { touched[$0] = messageSequence }
-            pipeline.disown(jobs)
+            disown(jobs)
         case .created, .joined, .left, .dead, .leader:
             leader.hint(message)
         case .assign, .release:
@@ -252,7 +256,7 @@ public final class ClusterAgent: Cluster {
                 guard reply.integer != -1 else {
                     // Not a member (Redis lost its state, or this node was declared dead): an
                     // empty share says nothing; the next heartbeat rejoins, then reclaims.
-                    reclaimNeeded = !pipeline.owned.isEmpty
+                    reclaimNeeded = !owned.isEmpty
                     return finish()
                 }
                 // The heartbeat that rejoined (answered before this read, on this connection)
@@ -260,20 +264,21 @@ public final class ClusterAgent: Cluster {
                 guard !reclaimNeeded else { return finish() }
                 let share = Set(reply.elements.compactMap(\.integer))
                 let settled = { [self] (id: Int64) in (touched[id] ?? 0) <= sequence }
-                let gained = share.filter { !pipeline.owned.contains($0) && settled($0) }
-                let lost = pipeline.owned.filter { !share.contains($0) && settled($0) }
+                let current = owned
+                let gained = share.filter { !current.contains($0) && settled($0) }
+                let lost = current.filter { !share.contains($0) && settled($0) }
                 if !gained.isEmpty || !lost.isEmpty {
                     logger.info("share re-read", metadata: ["node_id": "\(configuration.nodeID)", "gained": "\(gained.count)", "lost": "\(lost.count)"])
                 }
-                pipeline.disown(Array(lost))
-                pipeline.own(Array(gained))
+                disown(Array(lost))
+                delegate?.own(Array(gained))
                 finish()
             }
         }
         guard reclaimNeeded else { return readShare() }
         reclaimNeeded = false
         let arguments = ClusterScripts.arguments([configuration.keys.channel, configuration.nodeID],
-                                                 weights: pipeline.weights().lazy.map { ($0.key, $0.value) })
+                                                 weights: owned.lazy.map { [weights] in ($0, weights.weight($0)) })
         commands.evaluate(ClusterScripts.reclaim, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in
             switch outcome {
             case .success(let reply) where reply.integer == -1:
@@ -283,7 +288,7 @@ public final class ClusterAgent: Cluster {
                 let taken = reply.elements.compactMap(\.integer)
                 logger.info("jobs reclaimed", metadata: ["node_id": "\(configuration.nodeID)", "kept": "\(arguments.count / 2 - 1 - taken.count)", "owned_elsewhere": "\(taken.count)"])
                 // A job assigned here again since the reclaim was sent stays.
-                pipeline.disown(taken.filter { (touched[$0] ?? 0) <= sequence })
+                disown(taken.filter { (touched[$0] ?? 0) <= sequence })
             case .failure(let error):
                 reclaimNeeded = true
                 logger.warning("reclaim failed", metadata: ["error": "\(error)"])
@@ -295,22 +300,49 @@ public final class ClusterAgent: Cluster {
     /// Writes the weights that moved (observed run times, pauses, edits) to this node's share.
     private func pushWeights() {
         guard !leaving, commands.isConnected else { return }
-        let changed = pipeline.weightChanges()
+        guard let delegate else { return }
+        let changed = weights.changes(delegate.owned.lazy.filter(delegate.isLoaded))
         guard !changed.isEmpty else { return }
         let arguments = ClusterScripts.arguments([configuration.keys.channel, configuration.nodeID],
                                                  weights: changed.lazy.map { ($0.key, $0.value) })
         commands.evaluate(ClusterScripts.weights, keys: configuration.keys.scriptKeys, arguments: arguments) { [self] outcome in
             if case .success = outcome {
-                pipeline.weightsPushed(changed)
+                weights.pushed(changed, owned: owned)
             }
         }
+    }
+
+    // MARK: - Ownership (what the firing layer reports)
+
+    private var owned: Set<Int64> { delegate?.owned ?? [] }
+
+    /// Jobs leave this node: the firing layer drops them, the ledger forgets their weight.
+    private func disown(_ ids: [Int64]) {
+        weights.forget(ids)
+        delegate?.disown(ids)
+    }
+
+    public func jobScheduled(_ job: Job, times: FireTimes) {
+        weights.scheduled(job, times: times, now: reactor.nowMilliseconds)
+    }
+
+    public func jobUnscheduled(_ jobID: Int64) {
+        weights.unscheduled(jobID)
+    }
+
+    public func jobAdopted(_ jobID: Int64) {
+        weights.adopted(jobID)
+    }
+
+    public func runTook(jobID: Int64, milliseconds: Double) {
+        weights.ran(jobID, milliseconds: milliseconds)
     }
 
     // MARK: - Cluster (what the API announces and asks)
 
     public func jobsCreated(_ jobs: [Job]) {
         guard !jobs.isEmpty else { return }
-        created += zip(jobs, pipeline.jobsCreated(jobs)).map { ($0, $1) }
+        created += zip(jobs, weights.created(jobs, now: reactor.nowMilliseconds)).map { ($0, $1) }
         if !announceTimer.isActive {
             announceTimer.start(after: 0)
         }
@@ -332,7 +364,7 @@ public final class ClusterAgent: Cluster {
     /// Applied here at once when this node owns the job, and published for every node: a node
     /// holding a creation-time copy of the job drops it.
     public func jobChanged(_ job: Job) {
-        pipeline.jobChanged(job)
+        delegate?.changed(job)
         commands.send(["PUBLISH", configuration.keys.channel, ClusterMessage.updated([job.id]).text]) { [self] outcome in
             if case .failure(let error) = outcome {
                 logger.warning("job change not announced; its owner re-reads it within its reload interval", metadata: [
@@ -342,7 +374,7 @@ public final class ClusterAgent: Cluster {
     }
 
     public func jobDeleted(id: Int64) {
-        pipeline.disown([id])
+        disown([id])
         commands.evaluate(ClusterScripts.forget, keys: configuration.keys.scriptKeys, arguments: [configuration.keys.channel, String(id)]) { [self] outcome in
             if case .failure(let error) = outcome {
                 logger.warning("job deletion not announced; reconciliation will remove it", metadata: ["job_id": "\(id)", "error": "\(error)"])

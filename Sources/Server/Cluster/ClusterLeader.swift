@@ -343,8 +343,7 @@ final class ClusterLeader {
             guard case .success(let jobs) = outcome else { return done() }
             let now = reactor.nowMilliseconds
             let weights = jobs.lazy.map { job in
-                (job.id, JobWeight.weight(times: try? job.definition.fireTimes(), paused: job.definition.paused, done: job.done,
-                                          now: now, meanRunMilliseconds: nil))
+                (job.id, JobWeight.weight(of: job, now: now))
             }
             redis.evaluate(ClusterScripts.submit, keys: keys, arguments: ClusterScripts.arguments([configuration.keys.channel], weights: weights)) { [self] outcome in
                 if case .success(let reply) = outcome, let added = reply.integer, added > 0 {

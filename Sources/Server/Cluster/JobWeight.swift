@@ -36,6 +36,19 @@ enum JobWeight {
         return weight(fireRate: fireRate(times, now: now), meanRunMilliseconds: meanRunMilliseconds)
     }
 
+    /// A job's weight from its row alone (no run time known yet): what a new job is announced
+    /// with, and what reconciliation submits.
+    static func weight(of job: Job, now: Int64) -> Double {
+        fireRate(of: job, now: now).map { weight(fireRate: $0, meanRunMilliseconds: nil) } ?? idle
+    }
+
+    /// A job's fire rate (see below), nil when it does not fire (paused, done, no valid
+    /// schedule): the one place a job's rate is derived from its row.
+    static func fireRate(of job: Job, now: Int64) -> Double? {
+        guard !job.definition.paused, !job.done, let times = try? job.definition.fireTimes() else { return nil }
+        return fireRate(times, now: now)
+    }
+
     /// Fires per second (see `weight`); 0 when the job has no tick left. The costly part (up to
     /// `maximumTicks` schedule evaluations): owners compute it once per job definition.
     static func fireRate(_ times: FireTimes, now: Int64) -> Double {

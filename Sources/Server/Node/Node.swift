@@ -1,5 +1,5 @@
 // Node: one `dsched serve` process — builds the reactor and the parts on it (PostgreSQL
-// connections and stores, firing pipeline and workers, cluster agent on Redis, API, HTTP
+// connections and stores, firing layer and workers, cluster agent on Redis, API, HTTP
 // server), runs until SIGTERM/SIGINT, then hands its jobs back to the cluster, stops
 // accepting, lets in-flight requests and runs finish (bounded) and returns.
 import EventLoop
@@ -13,7 +13,7 @@ public final class Node {
     private let router = Router()
     private var server: HTTPServer!
     private let postgres: PostgresPool
-    private let pipeline: FiringPipeline
+    private let firing: FiringLayer
     private let cluster: ClusterAgent
     private var signalWatchers: [SignalWatcher] = []
 
@@ -31,18 +31,14 @@ public final class Node {
         postgresConfiguration.queueTimeout = configuration.postgres.queueTimeout
         postgres = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: configuration.postgres.connections,
                                 prelude: Migrations.script, logger: logger)
-        let store = PostgresJobStore(postgres: postgres, nodeID: configuration.nodeID)
+        // The API writes through the cache of just-created rows that adoption reads first.
+        let store = RecentJobsCache(store: PostgresJobStore(postgres: postgres, nodeID: configuration.nodeID),
+                                    clock: { [reactor] in reactor.monotonicNow })
         let runStore = PostgresRunStore(reactor: reactor, postgres: postgres, logger: logger)
         var supervisorConfiguration = Supervisor.Configuration(workers: configuration.workers)
         supervisorConfiguration.maxConcurrentPerWorker = configuration.maxConcurrentPerWorker
         supervisorConfiguration.graceSeconds = configuration.killGrace
         supervisorConfiguration.logLevel = configuration.logLevel
-        var firingConfiguration = FiringPipeline.Configuration(nodeID: configuration.nodeID)
-        firingConfiguration.reloadInterval = configuration.reloadInterval
-        firingConfiguration.outputLimit = configuration.outputLimit
-        let pipeline = FiringPipeline(reactor: reactor, configuration: firingConfiguration, jobStore: store, runStore: runStore,
-                                      supervisorConfiguration: supervisorConfiguration, logger: logger)
-        self.pipeline = pipeline
         var redisConfiguration = RedisConnection.Configuration(host: configuration.redis.host, port: configuration.redis.port)
         redisConfiguration.maxQueued = configuration.redis.maxQueued
         var clusterConfiguration = ClusterAgent.Configuration(
@@ -52,13 +48,19 @@ public final class Node {
         clusterConfiguration.heartbeat = configuration.heartbeat
         clusterConfiguration.nodeTTL = configuration.nodeTTL
         clusterConfiguration.reconcileInterval = configuration.reconcileInterval
-        cluster = ClusterAgent(reactor: reactor, configuration: clusterConfiguration, pipeline: pipeline, jobStore: store,
+        let workers = Supervisor(reactor: reactor, configuration: supervisorConfiguration, logger: logger)
+        cluster = ClusterAgent(reactor: reactor, configuration: clusterConfiguration, workers: workers, jobStore: store,
                                runStore: runStore, logger: logger)
+        var firingConfiguration = FiringLayer.Configuration(nodeID: configuration.nodeID)
+        firingConfiguration.reloadInterval = configuration.reloadInterval
+        firingConfiguration.outputLimit = configuration.outputLimit
+        firing = FiringLayer(reactor: reactor, configuration: firingConfiguration, jobStore: store, runStore: runStore,
+                             workers: workers, ownership: cluster, logger: logger)
         let authenticator = Authenticator(token: configuration.apiToken)
         HealthAPI(store: store).register(on: router)
         JobsAPI(store: store, authenticator: authenticator, now: { [reactor] in reactor.nowMilliseconds }, cluster: cluster)
             .register(on: router)
-        RunsAPI(jobStore: store, runStore: runStore, pipeline: pipeline, authenticator: authenticator).register(on: router)
+        RunsAPI(jobStore: store, runStore: runStore, firing: firing, workers: workers, authenticator: authenticator).register(on: router)
         NodesAPI(cluster: cluster, authenticator: authenticator).register(on: router)
         server = HTTPServer(
             reactor: reactor,
@@ -73,7 +75,7 @@ public final class Node {
         let limit = ResourceLimits.raiseOpenFiles()
         try server.start()
         postgres.start()
-        pipeline.start()
+        firing.start()
         cluster.start(address: "\(configuration.host):\(server.port)")
         logger.info("node listening", metadata: [
             "host": "\(configuration.host)", "port": "\(server.port)", "open_files_limit": "\(limit)",
@@ -101,7 +103,7 @@ public final class Node {
         }
         // Handing the jobs back first lets the survivors take them while this node drains.
         cluster.leave(timeout: 1, completion: finished)
-        pipeline.stop(grace: configuration.shutdownGrace, completion: finished)
+        firing.stop(grace: configuration.shutdownGrace, completion: finished)
         server.shutdown(grace: configuration.shutdownGrace, completion: finished)
     }
 }

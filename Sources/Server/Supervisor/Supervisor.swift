@@ -11,7 +11,7 @@ import Glibc
 import Logging
 import Worker
 
-public final class Supervisor {
+public final class Supervisor: WorkerPool {
     public struct Configuration: Sendable {
         public var workers: Int
         public var maxConcurrentPerWorker = 16
@@ -23,31 +23,12 @@ public final class Supervisor {
         }
     }
 
-    /// What the supervisor tells the firing pipeline.
-    public struct Events {
-        /// A run's script is running on the worker with this pid.
-        public var started: (_ runID: Int64, _ workerPID: Int32, _ at: Int64) -> Void
-        public var finished: (WorkerMessage.RunResult) -> Void
-        /// Runs whose worker died under them.
-        public var lost: ([WorkerMessage.RunRequest]) -> Void
-        /// A worker is ready for runs (after a start or a restart).
-        public var workerReady: () -> Void
-
-        public init(started: @escaping (Int64, Int32, Int64) -> Void, finished: @escaping (WorkerMessage.RunResult) -> Void,
-                    lost: @escaping ([WorkerMessage.RunRequest]) -> Void, workerReady: @escaping () -> Void) {
-            self.started = started
-            self.finished = finished
-            self.lost = lost
-            self.workerReady = workerReady
-        }
-    }
-
     private let reactor: Reactor
     private let configuration: Configuration
     private let logger: Logger
-    private let events: Events
+    public weak var delegate: WorkerPoolDelegate?
     private let executable: String
-    private var workers: [WorkerHandle?]
+    private var handles: [WorkerHandle?]
     private var childWatchers: [pid_t: ChildWatcher] = [:]
     private var restartTimers: [Int: TimerWatcher] = [:]
     private var crashes: [Int]
@@ -70,12 +51,11 @@ public final class Supervisor {
 
     static let secretVariables = ["PGPASSWORD", "DSCHED_API_TOKEN"]
 
-    public init(reactor: Reactor, configuration: Configuration, logger: Logger, events: Events) {
+    public init(reactor: Reactor, configuration: Configuration, logger: Logger) {
         self.reactor = reactor
         self.configuration = configuration
         self.logger = logger
-        self.events = events
-        workers = Array(repeating: nil, count: configuration.workers)
+        handles = Array(repeating: nil, count: configuration.workers)
         crashes = Array(repeating: 0, count: configuration.workers)
         restarts = Array(repeating: 0, count: configuration.workers)
         executable = Self.currentExecutable() ?? CommandLine.arguments[0]
@@ -88,17 +68,18 @@ public final class Supervisor {
     }
 
     /// Asks every worker to stop (SIGTERM); they also die on their own when the master exits.
-    public func stop() {
+    public func stop(completion: @escaping () -> Void) {
         stopping = true
+        defer { completion() }
         restartTimers.removeAll()
-        for worker in workers.compactMap({ $0 }) where worker.state == .running {
+        for worker in handles.compactMap({ $0 }) where worker.state == .running {
             kill(worker.pid, SIGTERM)
         }
     }
 
     /// Sends a run to the least-loaded running worker; false when none is running.
     public func dispatch(_ request: WorkerMessage.RunRequest) -> Bool {
-        guard let worker = workers.compactMap({ $0 }).filter({ $0.state == .running }).min(by: { $0.inFlight.count < $1.inFlight.count }) else {
+        guard let worker = handles.compactMap({ $0 }).filter({ $0.state == .running }).min(by: { $0.inFlight.count < $1.inFlight.count }) else {
             return false
         }
         worker.inFlight[request.runID] = request
@@ -108,24 +89,14 @@ public final class Supervisor {
 
     /// Asks the worker running `runID` to stop it.
     public func cancel(runID: Int64) {
-        for worker in workers.compactMap({ $0 }) where worker.inFlight[runID] != nil {
+        for worker in handles.compactMap({ $0 }) where worker.inFlight[runID] != nil {
             worker.send(.cancel(runID: runID))
         }
     }
 
-    public struct WorkerInfo: Sendable {
-        public let slot: Int
-        public let pid: Int32
-        public let state: String
-        public let inFlight: Int
-        public let rssKilobytes: Int
-        public let cpuMilliseconds: Int64
-        public let restarts: Int
-    }
-
-    public var info: [WorkerInfo] {
-        (0..<workers.count).map { slot in
-            let worker = workers[slot]
+    public var workers: [WorkerInfo] {
+        (0..<handles.count).map { slot in
+            let worker = handles[slot]
             return WorkerInfo(slot: slot, pid: worker?.pid ?? 0, state: worker?.state.rawValue ?? "restarting",
                               inFlight: worker?.inFlight.count ?? 0, rssKilobytes: worker?.stats.rssKilobytes ?? 0,
                               cpuMilliseconds: worker?.stats.cpuMilliseconds ?? 0, restarts: restarts[slot])
@@ -168,7 +139,7 @@ public final class Supervisor {
             scheduleRestart(slot, reason: "posix_spawn failed: \(String(cString: strerror(status)))")
             return
         }
-        workers[slot] = WorkerHandle(slot: slot, pid: pid, fd: master, reactor: reactor,
+        handles[slot] = WorkerHandle(slot: slot, pid: pid, fd: master, reactor: reactor,
                                      onMessage: { [unowned self] in received($1, from: $0) },
                                      onBroken: { [unowned self] worker, reason in
                                          logger.warning("worker channel broken", metadata: ["worker_pid": "\(worker.pid)", "reason": "\(reason)"])
@@ -178,14 +149,14 @@ public final class Supervisor {
             reaped(slot: slot, pid: pid, status: status)
         }
         logger.info("worker started", metadata: ["worker_pid": "\(pid)", "slot": "\(slot)"])
-        events.workerReady()
+        delegate?.workerReady()
     }
 
     private func reaped(slot: Int, pid: pid_t, status: Int32) {
         childWatchers[pid] = nil
-        guard let worker = workers[slot], worker.pid == pid else { return }
+        guard let worker = handles[slot], worker.pid == pid else { return }
         worker.markExited()
-        workers[slot] = nil
+        handles[slot] = nil
         let signal = status & 0x7f
         let how = signal == 0 ? "exit code \((status >> 8) & 0xff)" : "signal \(signal)"
         let lost = Array(worker.inFlight.values)
@@ -200,7 +171,7 @@ public final class Supervisor {
             logger.warning("worker died", metadata: ["worker_pid": "\(pid)", "status": "\(how)", "lost_runs": "\(lost.count)"])
         }
         if !lost.isEmpty {
-            events.lost(lost)
+            delegate?.runsLost(lost)
         }
         if reactor.monotonicNow - worker.startedAt > 30 {
             crashes[slot] = 0
@@ -228,11 +199,11 @@ public final class Supervisor {
         switch message {
         case .started(let runID, let scriptPID, let at):
             worker.scriptGroups[runID] = scriptPID
-            events.started(runID, worker.pid, at)
+            delegate?.runStarted(runID: runID, workerPID: worker.pid, at: at)
         case .finished(let result):
             worker.inFlight[result.runID] = nil
             worker.scriptGroups[result.runID] = nil
-            events.finished(result)
+            delegate?.runFinished(result)
         case .stats(let stats):
             worker.stats = stats
         case .run, .cancel:

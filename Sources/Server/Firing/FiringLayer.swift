@@ -1,0 +1,90 @@
+// FiringLayer: the node's firing parts, built and wired in one place (DESIGN, Flows 3-4).
+//
+//     Ownership (cluster) ─own/disown/refresh─► JobAdoption ─► JobBook ─► timing wheel
+//     wheel: tick ─► JobBook.tickExpired ─► RunDispatcher.fire ─► RunStore.claim ─► WorkerPool
+//            retry ─► RunDispatcher.retryDue
+//     WorkerPool ─► RunDispatcher (started, finished, lost) ─► RunStore; run times ─► Ownership
+//
+// It owns the one ReactorTimingWheel both kinds of timer live in and routes its expiries; the
+// parts know nothing of the reactor's wheel (they see `TickTimers`) nor of the cluster (they
+// see `Ownership`), so a single-node embedded mode can drive them unchanged.
+import EventLoop
+import Logging
+
+/// FiringLayer keeps this node's owned jobs in the wheel and turns their ticks into runs.
+public final class FiringLayer {
+    public struct Configuration: Sendable {
+        public var nodeID: String
+        public var reloadInterval = 2.0
+        public var outputLimit = 64 * 1024
+        public var maxMisfireRuns = 100
+        /// Bound of each of the worker backlog and the store-outage backlog (see RunDispatcher).
+        public var maxBacklog = 100_000
+        /// Seconds between attempts while the store fails.
+        public var storeRetryInterval = 0.5
+
+        public init(nodeID: String) {
+            self.nodeID = nodeID
+        }
+    }
+
+    private let workers: WorkerPool
+    // Built in init; optional only because the wheel's callback needs `self` first.
+    private var wheel: ReactorTimingWheel<FiringTimer>!
+    private var book: JobBook!
+    private var dispatcher: RunDispatcher!
+    private var adoption: JobAdoption!
+
+    public init(reactor: Reactor, configuration: Configuration, jobStore: RecentJobsCache, runStore: RunStore,
+                workers: WorkerPool, ownership: Ownership, logger: Logger) {
+        self.workers = workers
+        wheel = ReactorTimingWheel(reactor: reactor) { [unowned self] expired in
+            self.expired(expired.payload, at: expired.deadline)
+        }
+        book = JobBook(timers: wheel, clock: { [reactor] in reactor.nowMilliseconds },
+                       configuration: .init(maxMisfireRuns: configuration.maxMisfireRuns))
+        var dispatching = RunDispatcher.Configuration(nodeID: configuration.nodeID)
+        dispatching.outputLimit = configuration.outputLimit
+        dispatching.maxBacklog = configuration.maxBacklog
+        dispatching.storeRetryInterval = configuration.storeRetryInterval
+        dispatcher = RunDispatcher(reactor: reactor, configuration: dispatching, runStore: runStore, workers: workers,
+                                   book: book, timers: wheel, logger: logger)
+        var adopting = JobAdoption.Configuration(nodeID: configuration.nodeID)
+        adopting.reloadInterval = configuration.reloadInterval
+        adopting.storeRetryInterval = configuration.storeRetryInterval
+        adoption = JobAdoption(reactor: reactor, configuration: adopting, jobStore: jobStore, runStore: runStore, book: book,
+                               dispatcher: dispatcher, ownership: ownership, logger: logger)
+        book.onScheduled = { [unowned ownership] job, times in ownership.jobScheduled(job, times: times) }
+        book.onUnscheduled = { [unowned ownership] id in ownership.jobUnscheduled(id) }
+        dispatcher.onRunTime = { [unowned ownership] id, milliseconds in ownership.runTook(jobID: id, milliseconds: milliseconds) }
+        ownership.delegate = adoption
+    }
+
+    public func start() {
+        workers.start()
+        adoption.start()
+    }
+
+    /// Stops firing, lets the runs in flight finish and their results reach the store (for at
+    /// most `grace` seconds), then stops the workers and calls `completion`.
+    public func stop(grace: Double, completion: @escaping () -> Void) {
+        adoption.stop()
+        dispatcher.stop(grace: grace, completion: completion)
+    }
+
+    /// Runs a job now, outside its schedule (`POST /jobs/{id}/run`).
+    public func runNow(_ job: Job, completion: @escaping (Result<Run, StoreError>) -> Void) {
+        dispatcher.runNow(job, completion: completion)
+    }
+
+    private func expired(_ timer: FiringTimer, at deadline: Int64) {
+        switch timer.kind {
+        case .tick:
+            guard book.tickExpired(jobID: timer.id, at: deadline) != nil else { return }
+            dispatcher.fire(jobID: timer.id, tick: deadline, attempt: 1)
+        case .retry:
+            dispatcher.retryDue(key: timer.id)
+        }
+    }
+}
+

@@ -1,0 +1,239 @@
+// JobAdoption: which jobs this node owns, and keeping the job book in step with their rows.
+//
+// The ownership source (the cluster) says own/disown/refresh. An owned job is loaded at once
+// — its row and its last recorded tick, in batches of `adoptBatch`; a row this node's API
+// created moments ago comes from the RecentJobsCache without a read — and placed in the
+// JobBook, whose missed ticks (misfire) go to the RunDispatcher. Owned jobs are then re-read
+// every `reloadInterval` when changed (versions first, then only the changed rows; every
+// `fullReloadEvery`-th reload compares all versions, which is how deletions made elsewhere
+// are seen), and at once when a change is heard. Before the first adoption, the runs a
+// previous process with this node's id left unfinished are recorded lost, so that none of
+// this process's own runs is ever hit.
+import EventLoop
+import Logging
+
+/// JobAdoption loads owned jobs into the book and keeps them current.
+final class JobAdoption: OwnershipDelegate {
+    struct Configuration: Sendable {
+        var nodeID: String
+        /// Seconds between reloads of changed rows.
+        var reloadInterval = 2.0
+        /// Seconds between attempts to load adopted jobs while the store fails.
+        var storeRetryInterval = 0.5
+    }
+
+    static let fullReloadEvery = 15
+    /// Milliseconds a reload looks back before the last one (transactions that committed late).
+    static let reloadMarginMilliseconds: Int64 = 1_000
+    /// Jobs loaded per query when this node adopts many at once.
+    static let adoptBatch = 1_000
+
+    private let reactor: Reactor
+    private let configuration: Configuration
+    private let jobStore: RecentJobsCache
+    private let runStore: RunStore
+    private let book: JobBook
+    private let dispatcher: RunDispatcher
+    private let ownership: Ownership
+    private let logger: Logger
+    private var reloadTimer: TimerWatcher!
+    private var storeRetryTimer: TimerWatcher!
+
+    private(set) var owned = Set<Int64>()
+    /// Owned jobs not loaded yet, and whether a load is in flight.
+    private var adopting = Set<Int64>()
+    private var adoptInFlight = false
+    /// Jobs changed while being adopted (the load may have read the old row): re-read after.
+    private var changedWhileAdopting = Set<Int64>()
+    /// Whether the runs an earlier process with this node id left unfinished are recorded lost.
+    private var recovered = false
+    private var reloading = false
+    private var reloads = 0
+    /// The store's clock at the last reload, less the margin: where the next one starts.
+    private var changedSince: Int64?
+    private var stopping = false
+
+    init(reactor: Reactor, configuration: Configuration, jobStore: RecentJobsCache, runStore: RunStore, book: JobBook,
+         dispatcher: RunDispatcher, ownership: Ownership, logger: Logger) {
+        self.reactor = reactor
+        self.configuration = configuration
+        self.jobStore = jobStore
+        self.runStore = runStore
+        self.book = book
+        self.dispatcher = dispatcher
+        self.ownership = ownership
+        self.logger = logger
+        reloadTimer = TimerWatcher(reactor: reactor) { [unowned self] in reload() }
+        storeRetryTimer = TimerWatcher(reactor: reactor) { [unowned self] in
+            guard recovered else { return recoverOwnRuns() }
+            adopt()
+        }
+    }
+
+    func start() {
+        recoverOwnRuns()
+        reloadTimer.start(after: configuration.reloadInterval, every: configuration.reloadInterval)
+    }
+
+    func stop() {
+        stopping = true
+        reloadTimer.stop()
+        storeRetryTimer.stop()
+    }
+
+    // MARK: - OwnershipDelegate
+
+    var scheduledCount: Int { book.scheduledCount }
+
+    func isLoaded(_ jobID: Int64) -> Bool {
+        owned.contains(jobID) && !adopting.contains(jobID)
+    }
+
+    func own(_ ids: [Int64]) {
+        for id in ids where owned.insert(id).inserted {
+            adopting.insert(id)
+        }
+        adopt()
+    }
+
+    func disown(_ ids: [Int64]) {
+        for id in ids {
+            owned.remove(id)
+            adopting.remove(id)
+            book.remove(id)
+        }
+    }
+
+    func changed(_ job: Job) {
+        if adopting.contains(job.id) {
+            changedWhileAdopting.insert(job.id)
+            return
+        }
+        guard owned.contains(job.id) else { return }
+        place(job, lastTick: nil)
+    }
+
+    func refresh(_ ids: [Int64]) {
+        jobStore.forget(ids)
+        ids.filter(adopting.contains).forEach { changedWhileAdopting.insert($0) }
+        let mine = ids.filter { owned.contains($0) && !adopting.contains($0) }
+        guard !mine.isEmpty else { return }
+        jobStore.fetch(ids: mine) { [self] outcome in
+            if case .success(let jobs) = outcome {
+                jobs.forEach(changed)
+            }
+        }
+    }
+
+    // MARK: - Adoption
+
+    private func recoverOwnRuns() {
+        runStore.markLost(nodeID: configuration.nodeID) { [self] outcome in
+            switch outcome {
+            case .success(let runs):
+                if runs > 0 {
+                    logger.warning("runs left unfinished by an earlier process with this node id recorded lost", metadata: [
+                        "node_id": "\(configuration.nodeID)", "runs": "\(runs)"])
+                }
+                recovered = true
+                adopt()
+            case .failure:
+                storeRetryTimer.start(after: configuration.storeRetryInterval)
+            }
+        }
+    }
+
+    private func adopt() {
+        guard recovered, !adoptInFlight, !stopping, !adopting.isEmpty else { return }
+        // A job this node created moments ago has no recorded tick (and if another node did
+        // fire it meanwhile, the job_run insert turns any tick fired again into a no-op).
+        for job in jobStore.take(adopting) {
+            adopting.remove(job.id)
+            if book.version(of: job.id) == nil {
+                place(job, lastTick: nil)
+                ownership.jobAdopted(job.id)
+            }
+        }
+        guard !adopting.isEmpty else { return }
+        let batch = Array(adopting.prefix(Self.adoptBatch))
+        adoptInFlight = true
+        let retry = { [self] (error: StoreError) in
+            adoptInFlight = false
+            logger.warning("owned jobs not loaded yet", metadata: ["jobs": "\(adopting.count)", "error": "\(error)"])
+            storeRetryTimer.start(after: configuration.storeRetryInterval)
+        }
+        jobStore.fetch(ids: batch) { [self] outcome in
+            guard case .success(let jobs) = outcome else {
+                if case .failure(let error) = outcome { retry(error) }
+                return
+            }
+            runStore.lastTicks(jobIDs: jobs.map(\.id)) { [self] outcome in
+                guard case .success(let ticks) = outcome else {
+                    if case .failure(let error) = outcome { retry(error) }
+                    return
+                }
+                adoptInFlight = false
+                // A job missing from the answer was deleted meanwhile: it stays owned
+                // (weightless) until the cluster forgets it.
+                batch.forEach { adopting.remove($0) }
+                for job in jobs where owned.contains(job.id) && book.version(of: job.id) == nil {
+                    place(job, lastTick: ticks[job.id])
+                    ownership.jobAdopted(job.id)
+                }
+                let stale = changedWhileAdopting.filter { !adopting.contains($0) }
+                changedWhileAdopting.subtract(stale)
+                refresh(Array(stale))
+                logger.info("jobs adopted", metadata: ["jobs": "\(jobs.count)", "scheduled": "\(book.scheduledCount)"])
+                adopt()
+            }
+        }
+    }
+
+    /// Places a row in the book and fires the ticks it missed (misfire policy).
+    private func place(_ job: Job, lastTick: Int64?) {
+        guard case .scheduled(let missed) = book.place(job, lastTick: lastTick) else { return }
+        for tick in missed {
+            dispatcher.fire(jobID: job.id, tick: tick, attempt: 1)
+        }
+    }
+
+    // MARK: - Reloads
+
+    private func reload() {
+        guard !reloading, !owned.isEmpty else { return }
+        reloading = true
+        reloads += 1
+        let full = changedSince == nil || reloads % Self.fullReloadEvery == 0
+        // Jobs this node learns of while the query runs are not in its answer: only those
+        // known before it was sent can be judged deleted.
+        let knownBefore = full ? book.knownIDs : []
+        let loading = adopting
+        jobStore.versions(changedSince: full ? nil : changedSince) { [self] outcome in
+            guard case .success(let answer) = outcome else {
+                reloading = false
+                return
+            }
+            let nextSince = answer.now - Self.reloadMarginMilliseconds
+            for id in knownBefore where answer.versions[id] == nil {
+                book.remove(id)
+            }
+            let changed = answer.versions.filter {
+                owned.contains($0.key) && !adopting.contains($0.key) && !loading.contains($0.key)
+                    && book.version(of: $0.key) != $0.value
+            }.map(\.key)
+            guard !changed.isEmpty else {
+                changedSince = nextSince
+                reloading = false
+                return
+            }
+            jobStore.fetch(ids: changed) { [self] outcome in
+                reloading = false
+                if case .success(let jobs) = outcome {
+                    changedSince = nextSince
+                    jobs.filter { owned.contains($0.id) && !adopting.contains($0.id) }.forEach { place($0, lastTick: nil) }
+                    logger.info("jobs loaded", metadata: ["changed": "\(jobs.count)", "scheduled": "\(book.scheduledCount)"])
+                }
+            }
+        }
+    }
+}

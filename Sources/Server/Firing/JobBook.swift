@@ -1,0 +1,147 @@
+// JobBook: the jobs this node fires — each one's FireTimes and the wheel timer of its next
+// tick — and the rule for ticks missed while no node held a job (misfire). Pure: it reads an
+// injected clock and arms timers on an injected `TickTimers`, so it is tested without a
+// reactor, a store or a cluster.
+//
+// The firing layer's flow, of which this is the first step:
+//
+//     own(ids) ─► JobAdoption ─ row + last tick ─► JobBook.place ─► missed ticks (misfire)
+//                                                      │ wheel timer
+//     wheel expiry ─► JobBook.tickExpired (re-arms) ───┴──────────► RunDispatcher.fire
+//                      ─► claim (job_run insert) ─► won ticks ─► WorkerPool ─► result recorded
+//
+// Worked example: a 60 s interval job created at 10:00:00 whose last recorded tick is
+// 10:03:00 arrives at 10:07:30 (its node died). Ticks 10:04 … 10:07 were missed: `run_once`
+// hands back [10:07:00] (the latest, once), `run_all` all four (at most `maxMisfireRuns`,
+// oldest dropped), `skip` none; in every case the wheel is armed for 10:08:00. A job seen
+// before (an edit, a resume) starts from now: its earlier ticks were the old schedule's.
+
+/// JobBook holds the scheduled jobs of one node and hands out the ticks to claim.
+final class JobBook {
+    struct Configuration: Sendable {
+        /// Missed ticks handed back at most for `misfire: run_all`; older ones are dropped.
+        var maxMisfireRuns = 100
+        /// Schedule evaluations spent walking one arriving job's missed ticks before bisection
+        /// takes over (see FireTimes.lastTicks): bounds the work an adoption does on the loop.
+        var maxMisfireScan = 10_000
+    }
+
+    /// A scheduled job. A class, so that the table of 100,000s of them holds pointers: a
+    /// growing dictionary then moves 16-byte slots, not whole job rows (which showed up as
+    /// pauses of tens of milliseconds under heavy submission).
+    private final class Entry {
+        let job: Job
+        let times: FireTimes
+        var timer: TimerHandle?
+
+        init(job: Job, times: FireTimes) {
+            self.job = job
+            self.times = times
+        }
+    }
+
+    /// What `place` did with a job.
+    enum Placement: Equatable {
+        /// The book already held this version (or a newer one): nothing changed.
+        case unchanged
+        /// In the wheel; `missed` are the ticks to fire now, oldest first (misfire policy).
+        case scheduled(missed: [Int64])
+        /// Known but not fired: paused, done, or without a valid schedule.
+        case unscheduled
+    }
+
+    private let timers: TickTimers
+    private let clock: () -> Int64
+    private let configuration: Configuration
+    private var entries: [Int64: Entry] = [:]
+    /// Versions of jobs known but not in the wheel (paused, done): spares re-reading them.
+    private var unscheduled: [Int64: Int] = [:]
+
+    /// Told when a job enters the wheel with fire times, and when it leaves it.
+    var onScheduled: (Job, FireTimes) -> Void = { _, _ in }
+    var onUnscheduled: (Int64) -> Void = { _ in }
+
+    /// `clock`: the cluster's wall clock, epoch ms.
+    init(timers: TickTimers, clock: @escaping () -> Int64, configuration: Configuration = .init()) {
+        self.timers = timers
+        self.clock = clock
+        self.configuration = configuration
+    }
+
+    /// Jobs in the wheel.
+    var scheduledCount: Int { entries.count }
+
+    /// The ids of every job the book knows, scheduled or not.
+    var knownIDs: Set<Int64> { Set(entries.keys).union(unscheduled.keys) }
+
+    /// The version the book holds of a job, scheduled or not; nil when unknown.
+    func version(of id: Int64) -> Int? {
+        entries[id]?.job.version ?? unscheduled[id]
+    }
+
+    /// A scheduled job's row.
+    func job(_ id: Int64) -> Job? {
+        entries[id]?.job
+    }
+
+    /// Takes a job version into the book. `arriving`: the job comes to this node (adoption),
+    /// with `lastTick` its last recorded tick (nil: none, or a job created moments ago); ticks
+    /// after it that are already past follow the misfire policy. A job the book knew before
+    /// (an edit, a pause, a resume) starts from now.
+    func place(_ job: Job, lastTick: Int64?) -> Placement {
+        let previous = entries[job.id]
+        let seenBefore = previous != nil || unscheduled[job.id] != nil
+        if let known = version(of: job.id), known >= job.version { return .unchanged }
+        if let timer = previous?.timer {
+            timers.cancel(timer)
+        }
+        guard !job.definition.paused, !job.done, let times = try? job.definition.fireTimes() else {
+            if entries.removeValue(forKey: job.id) != nil { onUnscheduled(job.id) }
+            unscheduled[job.id] = job.version
+            return .unscheduled
+        }
+        unscheduled[job.id] = nil
+        let now = clock()
+        let entry = Entry(job: job, times: times)
+        entries[job.id] = entry
+        onScheduled(job, times)
+        if seenBefore {
+            arm(entry, after: now)
+            return .scheduled(missed: [])
+        }
+        // First sight of this job: ticks after its last recorded one (or its creation) that
+        // are already past were missed.
+        let reference = lastTick ?? max(job.createdAt - 1, times.start - 1)
+        let kept: Int
+        switch job.definition.misfire {
+        case .runOnce: kept = 1
+        case .runAll: kept = configuration.maxMisfireRuns
+        case .skip: kept = 0
+        }
+        let missed = times.lastTicks(kept, after: reference, atOrBefore: now, maxScan: configuration.maxMisfireScan)
+        arm(entry, after: max(reference, now))
+        return .scheduled(missed: missed)
+    }
+
+    /// Drops a job (moved away, deleted, done); a no-op for an unknown one.
+    func remove(_ id: Int64) {
+        unscheduled[id] = nil
+        guard let entry = entries.removeValue(forKey: id) else { return }
+        if let timer = entry.timer {
+            timers.cancel(timer)
+        }
+        onUnscheduled(id)
+    }
+
+    /// A tick timer expired at `deadline`: arms the job's next tick and returns the job to
+    /// fire, or nil when the job left the book meanwhile.
+    func tickExpired(jobID: Int64, at deadline: Int64) -> Job? {
+        guard let entry = entries[jobID] else { return nil }
+        arm(entry, after: deadline)
+        return entry.job
+    }
+
+    private func arm(_ entry: Entry, after instant: Int64) {
+        entry.timer = entry.times.next(after: instant).map { timers.schedule(FiringTimer(kind: .tick, id: entry.job.id), at: $0) }
+    }
+}

@@ -1,0 +1,62 @@
+// LiveRuns: the runs this node has claimed and not yet recorded, indexed by run and by job,
+// and the ticks still being claimed per job. The concurrency policy (forbid, replace) reads
+// it; a pure value, tested without a store.
+
+/// LiveRuns tracks claimed-but-unfinished runs of this node.
+struct LiveRuns {
+    /// A run between its won claim and its recorded end.
+    struct Run: Equatable {
+        let runID: Int64
+        let claim: TickClaim
+        var workerPID: Int32?
+        /// Epoch ms when its script started.
+        var startedAt: Int64?
+    }
+
+    private var runs: [Int64: Run] = [:]
+    private var byJob: [Int64: Set<Int64>] = [:]
+    private var claiming: [Int64: Int] = [:]
+
+    var isEmpty: Bool { runs.isEmpty }
+    var count: Int { runs.count }
+
+    subscript(runID: Int64) -> Run? { runs[runID] }
+
+    /// Run ids of a job that are live on this node.
+    func runIDs(of jobID: Int64) -> Set<Int64> { byJob[jobID] ?? [] }
+
+    /// Whether a job has a run live or a tick being claimed (what forbid and replace look at).
+    func isBusy(_ jobID: Int64) -> Bool {
+        byJob[jobID] != nil || claiming[jobID] != nil
+    }
+
+    mutating func claimStarted(_ jobID: Int64) {
+        claiming[jobID, default: 0] += 1
+    }
+
+    mutating func claimEnded(_ jobID: Int64) {
+        guard let count = claiming[jobID] else { return }
+        claiming[jobID] = count > 1 ? count - 1 : nil
+    }
+
+    mutating func insert(runID: Int64, claim: TickClaim) {
+        runs[runID] = Run(runID: runID, claim: claim)
+        byJob[claim.jobID, default: []].insert(runID)
+    }
+
+    mutating func started(runID: Int64, workerPID: Int32, at: Int64) {
+        runs[runID]?.workerPID = workerPID
+        runs[runID]?.startedAt = at
+    }
+
+    /// Ends a run; nil when it was not live (already recorded).
+    mutating func remove(_ runID: Int64) -> Run? {
+        guard let run = runs.removeValue(forKey: runID) else { return nil }
+        let jobID = run.claim.jobID
+        byJob[jobID]?.remove(runID)
+        if byJob[jobID]?.isEmpty == true {
+            byJob[jobID] = nil
+        }
+        return run
+    }
+}

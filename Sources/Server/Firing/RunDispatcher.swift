@@ -1,0 +1,236 @@
+// RunDispatcher: turns due ticks into runs and runs into records (DESIGN, Flows 3-4).
+//
+//     fire(tick) ─► concurrency policy ─► claim (job_run insert, batched by the store)
+//        won ─► WorkerPool.dispatch (or the worker backlog while no worker is up)
+//        store down ─► TickBacklog, claimed again when it answers
+//     worker reports ─► RunOutcome ─► RunStore.finished ─► RetryPolicy / done
+//
+// A tick is claimed by inserting its row (ON CONFLICT DO NOTHING): only the ticks this node
+// won are run, so several nodes holding a job fire each tick once between them. `forbid`
+// records a tick `skipped` while a run of the job is live or being claimed; `replace` cancels
+// the live runs first. Failed, timed-out and lost runs are retried while attempts remain
+// (RetryPolicy); a job with `repeat: false` is marked done after its run.
+import Collections
+import EventLoop
+import Logging
+import Worker
+
+/// RunDispatcher claims ticks, hands won runs to the workers and records their outcome.
+final class RunDispatcher: WorkerPoolDelegate {
+    struct Configuration: Sendable {
+        var nodeID: String
+        /// Bytes of a run's output tail kept (the worker truncates to it).
+        var outputLimit = 64 * 1024
+        /// Won runs waiting for a worker (none running), and ticks waiting for the store to
+        /// come back; beyond, runs are recorded lost and the oldest waiting ticks dropped.
+        var maxBacklog = 100_000
+        /// Seconds between attempts to claim waiting ticks while the store fails.
+        var storeRetryInterval = 0.5
+    }
+
+    private let reactor: Reactor
+    private let configuration: Configuration
+    private let runStore: RunStore
+    private let workers: WorkerPool
+    private let book: JobBook
+    private let timers: TickTimers
+    private let logger: Logger
+    private var live = LiveRuns()
+    private var retries: [Int64: TickClaim] = [:]
+    private var nextRetryKey: Int64 = 0
+    /// Won runs waiting for a worker, oldest first.
+    private var workerBacklog = Deque<WorkerMessage.RunRequest>()
+    private var unclaimed: TickBacklog
+    private var storeRetryTimer: TimerWatcher!
+    private var stopping = false
+    private var drainTimer: TimerWatcher?
+
+    /// Told how long each run took (ms), for the job's weight.
+    var onRunTime: (_ jobID: Int64, _ milliseconds: Double) -> Void = { _, _ in }
+
+    init(reactor: Reactor, configuration: Configuration, runStore: RunStore, workers: WorkerPool, book: JobBook,
+         timers: TickTimers, logger: Logger) {
+        self.reactor = reactor
+        self.configuration = configuration
+        self.runStore = runStore
+        self.workers = workers
+        self.book = book
+        self.timers = timers
+        self.logger = logger
+        unclaimed = TickBacklog(limit: configuration.maxBacklog)
+        storeRetryTimer = TimerWatcher(reactor: reactor) { [unowned self] in claimWaiting() }
+        workers.delegate = self
+    }
+
+    /// Stops firing, lets the runs in flight finish and their results reach the store (for at
+    /// most `grace` seconds), then stops the workers and calls `completion`.
+    func stop(grace: Double, completion: @escaping () -> Void) {
+        stopping = true
+        storeRetryTimer.stop()
+        let deadline = reactor.monotonicNow + grace
+        drainTimer = TimerWatcher(reactor: reactor) { [unowned self] in
+            guard (live.isEmpty && !runStore.hasPendingWrites) || reactor.monotonicNow >= deadline else { return }
+            if !live.isEmpty {
+                logger.warning("stopping with runs in flight", metadata: ["runs": "\(live.count)"])
+            }
+            drainTimer = nil
+            workers.stop(completion: completion)
+        }
+        drainTimer?.start(after: 0, every: 0.05)
+    }
+
+    // MARK: - Firing
+
+    /// A due tick of a job in the book: claimed under the job's concurrency policy.
+    func fire(jobID: Int64, tick: Int64, attempt: Int) {
+        guard !stopping, let job = book.job(jobID) else { return }
+        let claim = TickClaim(jobID: jobID, scheduledAt: tick, attempt: attempt)
+        if live.isBusy(jobID) {
+            switch job.definition.concurrency {
+            case .forbid:
+                runStore.claim([claim], nodeID: configuration.nodeID, skipped: true) { _ in }
+                return
+            case .replace:
+                live.runIDs(of: jobID).forEach(workers.cancel)
+            case .allow:
+                break
+            }
+        }
+        claimAndDispatch(claim, job: job)
+    }
+
+    /// A retry's timer expired.
+    func retryDue(key: Int64) {
+        guard let claim = retries.removeValue(forKey: key) else { return }
+        fire(jobID: claim.jobID, tick: claim.scheduledAt, attempt: claim.attempt)
+    }
+
+    /// Runs a job now, outside its schedule (`POST /jobs/{id}/run`).
+    func runNow(_ job: Job, completion: @escaping (Result<Run, StoreError>) -> Void) {
+        guard !stopping else {
+            completion(.failure(.unavailable("the node is stopping")))
+            return
+        }
+        let claim = TickClaim(jobID: job.id, scheduledAt: reactor.nowMilliseconds, attempt: 1)
+        claimAndDispatch(claim, job: job, completion: completion)
+    }
+
+    private func claimAndDispatch(_ claim: TickClaim, job: Job, completion: ((Result<Run, StoreError>) -> Void)? = nil) {
+        live.claimStarted(job.id)
+        runStore.claim([claim], nodeID: configuration.nodeID, skipped: false) { [self] outcome in
+            live.claimEnded(job.id)
+            switch outcome {
+            case .success(let won):
+                guard let run = won.first else {
+                    completion?(.failure(.failed("the tick was already claimed")))
+                    return
+                }
+                completion?(.success(run))
+                dispatch(run, job: job)
+            case .failure(let error):
+                guard let completion else {
+                    waitForStore(claim, error: error)
+                    return
+                }
+                completion(.failure(error))
+            }
+        }
+    }
+
+    /// A tick whose claim failed waits for the store (bounded: the oldest goes first).
+    private func waitForStore(_ claim: TickClaim, error: StoreError) {
+        guard case .unavailable = error else {
+            logger.error("tick not claimed", metadata: ["job_id": "\(claim.jobID)", "scheduled_at": "\(claim.scheduledAt)", "error": "\(error)"])
+            return
+        }
+        if unclaimed.isEmpty {
+            logger.warning("ticks wait for the store", metadata: ["job_id": "\(claim.jobID)", "error": "\(error)"])
+        }
+        if let dropped = unclaimed.append(claim) {
+            logger.error("tick dropped: too many waiting for the store", metadata: [
+                "job_id": "\(dropped.jobID)", "scheduled_at": "\(dropped.scheduledAt)", "waiting": "\(unclaimed.count)"])
+        }
+        if !storeRetryTimer.isActive {
+            storeRetryTimer.start(after: configuration.storeRetryInterval)
+        }
+    }
+
+    private func claimWaiting() {
+        guard !stopping, !unclaimed.isEmpty else { return }
+        let waiting = unclaimed.takeAll()
+        logger.info("claiming ticks that waited for the store", metadata: ["ticks": "\(waiting.count)"])
+        // Through `fire`, so that forbid/replace hold among the waiting ticks too.
+        for claim in waiting {
+            fire(jobID: claim.jobID, tick: claim.scheduledAt, attempt: claim.attempt)
+        }
+    }
+
+    private func dispatch(_ run: Run, job: Job) {
+        let request = WorkerMessage.RunRequest(
+            runID: run.id, jobID: job.id, jobName: job.definition.name, attempt: run.attempt,
+            scheduledAt: RFC3339.format(milliseconds: run.scheduledAt), script: job.definition.script,
+            timeoutMilliseconds: job.definition.timeoutMilliseconds, outputLimit: configuration.outputLimit)
+        live.insert(runID: run.id, claim: TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt))
+        if !workerBacklog.isEmpty || !workers.dispatch(request) {
+            guard workerBacklog.count < configuration.maxBacklog else {
+                runsLost([request])
+                return
+            }
+            workerBacklog.append(request)
+        }
+    }
+
+    // MARK: - WorkerPoolDelegate
+
+    func workerReady() {
+        while let request = workerBacklog.first, workers.dispatch(request) {
+            workerBacklog.removeFirst()
+        }
+    }
+
+    func runStarted(runID: Int64, workerPID: Int32, at: Int64) {
+        live.started(runID: runID, workerPID: workerPID, at: at)
+        runStore.started(runID: runID, workerPID: workerPID, at: at)
+    }
+
+    func runFinished(_ result: WorkerMessage.RunResult) {
+        guard let run = live.remove(result.runID) else { return }
+        let outcome = RunOutcome(result)
+        record(run, status: outcome.status, result: result, output: outcome.output)
+    }
+
+    func runsLost(_ requests: [WorkerMessage.RunRequest]) {
+        for request in requests {
+            guard let run = live.remove(request.runID) else { continue }
+            logger.warning("run lost", metadata: ["run_id": "\(request.runID)", "job_id": "\(request.jobID)"])
+            record(run, status: .lost, result: nil, output: "")
+        }
+    }
+
+    // MARK: - Results
+
+    private func record(_ run: LiveRuns.Run, status: Run.Status, result: WorkerMessage.RunResult?, output: String) {
+        let claim = run.claim
+        let now = reactor.nowMilliseconds
+        runStore.finished(Run(
+            id: run.runID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt,
+            nodeID: configuration.nodeID, workerPID: run.workerPID, status: status,
+            startedAt: result?.startedAt ?? run.startedAt, finishedAt: result?.finishedAt ?? now,
+            exitCode: result?.exitCode, signal: result?.signal, output: output, outputTruncated: result?.outputTruncated ?? false,
+            maxRSSKilobytes: result?.maxRSSKilobytes, cpuUserMilliseconds: result?.cpuUserMilliseconds,
+            cpuSystemMilliseconds: result?.cpuSystemMilliseconds))
+        guard let job = book.job(claim.jobID) else { return }
+        if let started = result?.startedAt, let finished = result?.finishedAt, finished >= started {
+            onRunTime(claim.jobID, Double(finished - started))
+        }
+        let policy = RetryPolicy(job.definition)
+        if policy.retries(status, attempt: claim.attempt) {
+            nextRetryKey += 1
+            retries[nextRetryKey] = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
+            timers.schedule(FiringTimer(kind: .retry, id: nextRetryKey), at: now + policy.delay(attempt: claim.attempt))
+        } else if !job.definition.repeats && status != .cancelled {
+            runStore.markDone(jobID: claim.jobID)
+            book.remove(claim.jobID)
+        }
+    }
+}
