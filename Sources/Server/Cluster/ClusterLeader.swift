@@ -37,31 +37,31 @@ final class ClusterLeader {
         var assignBatch = 10_000
     }
 
-    private let reactor: Reactor
-    private let configuration: Configuration
-    private let redis: RedisConnection
-    private let jobStore: JobStore
-    private let runStore: RunStore
-    private let logger: Logger
+    let reactor: Reactor
+    let configuration: Configuration
+    let redis: RedisConnection
+    let jobStore: JobStore
+    let runStore: RunStore
+    let logger: Logger
     /// The fencing epoch of this node's lease; 0 when another node leads.
-    private(set) var epoch: Int64 = 0
-    private var busy = false
-    private var again = false
+    var epoch: Int64 = 0
+    var busy = false
+    var again = false
     /// Hinted passes run after `hintDelay`, so that a burst of hints (a submission burst
     /// announces jobs every few milliseconds) makes one pass, not one each.
-    private var hintTimer: TimerWatcher!
+    var hintTimer: TimerWatcher!
     static let hintDelay = 0.01
-    private var stopped = false
-    private var reconciling = false
+    var stopped = false
+    var reconciling = false
     /// Whether dead nodes' runs are being recorded lost (see `recordLostRuns`).
-    private var recordingLost = false
+    var recordingLost = false
     /// When the connection to Redis was last re-established (not first made).
-    private var reconnectedAt = -Double.infinity
-    private var connections = 0
-    private var nextRebalance = 0.0
+    var reconnectedAt = -Double.infinity
+    var connections = 0
+    var nextRebalance = 0.0
     /// When the running weight sums are next summed anew (O(jobs) in Redis).
-    private var nextExactSums = 0.0
-    private var nextReconcile = 0.0
+    var nextExactSums = 0.0
+    var nextReconcile = 0.0
 
     init(reactor: Reactor, configuration: Configuration, redis: RedisConnection, jobStore: JobStore, runStore: RunStore, logger: Logger) {
         self.reactor = reactor
@@ -75,8 +75,8 @@ final class ClusterLeader {
 
     var isLeader: Bool { epoch > 0 }
 
-    private var keys: [String] { configuration.keys.scriptKeys }
-    private var ttlMilliseconds: Int64 { Int64(configuration.nodeTTL * 1000) }
+    var keys: [String] { configuration.keys.scriptKeys }
+    var ttlMilliseconds: Int64 { Int64(configuration.nodeTTL * 1000) }
 
     /// The Redis connection is (re)established.
     func connected() {
@@ -126,7 +126,7 @@ final class ClusterLeader {
         }
     }
 
-    private func finish() {
+    func finish() {
         busy = false
         if again {
             again = false
@@ -134,17 +134,17 @@ final class ClusterLeader {
         }
     }
 
-    private func demote(reason: String) {
+    func demote(reason: String) {
         guard epoch != 0 else { return }
         logger.info("no longer leading", metadata: ["node_id": "\(configuration.nodeID)", "epoch": "\(epoch)", "reason": "\(reason)"])
         epoch = 0
     }
 
     /// The arguments every fenced script starts with.
-    private var fence: [String] { [configuration.keys.channel, configuration.nodeID, String(epoch)] }
+    var fence: [String] { [configuration.keys.channel, configuration.nodeID, String(epoch)] }
 
     /// A fenced script's answer: false (and leadership dropped) when the epoch no longer holds.
-    private func accepted(_ outcome: Result<RedisReply, RedisError>, _ what: String) -> Int64? {
+    func accepted(_ outcome: Result<RedisReply, RedisError>, _ what: String) -> Int64? {
         switch outcome {
         case .success(let reply):
             guard let count = reply.integer, count != -1 else {
@@ -160,7 +160,7 @@ final class ClusterLeader {
 
     // MARK: - The pass
 
-    private func readState() {
+    func readState() {
         // The exact sums (O(jobs)) once per reconcile interval: the running sums only drift by
         // floating-point rounding in between.
         let now = reactor.monotonicNow
@@ -189,7 +189,7 @@ final class ClusterLeader {
         }
     }
 
-    private func failover(_ dead: ArraySlice<ClusterState.Member>, failedOver: Bool = false, then done: @escaping (Bool) -> Void) {
+    func failover(_ dead: ArraySlice<ClusterState.Member>, failedOver: Bool = false, then done: @escaping (Bool) -> Void) {
         guard let node = dead.first, isLeader else { return done(failedOver) }
         redis.evaluate(ClusterScripts.failover, keys: keys, arguments: fence + [node.id, String(ttlMilliseconds)]) { [self] outcome in
             guard let count = accepted(outcome, "failover") else { return done(failedOver) }
@@ -206,7 +206,7 @@ final class ClusterLeader {
     /// a change of leader; a node is struck off once its runs are recorded, or when it rejoins
     /// (a restarted node records its own at start, and a node that was only cut off may still
     /// be running them).
-    private func recordLostRuns() {
+    func recordLostRuns() {
         guard !recordingLost else { return }
         recordingLost = true
         let key = configuration.keys.lostRuns
@@ -235,7 +235,7 @@ final class ClusterLeader {
         }
     }
 
-    private func candidates(_ live: [ClusterState.Member]) -> [AssignmentPlanner.Node] {
+    func candidates(_ live: [ClusterState.Member]) -> [AssignmentPlanner.Node] {
         live.map { member in
             let pressure = member.published.map {
                 LoadScore.pressure(hostCPU: $0.load.hostCPU, memAvailableFraction: $0.load.memAvailableFraction)
@@ -244,7 +244,7 @@ final class ClusterLeader {
         }
     }
 
-    private func assign(live: [ClusterState.Member], waiting: Bool, then done: @escaping () -> Void) {
+    func assign(live: [ClusterState.Member], waiting: Bool, then done: @escaping () -> Void) {
         guard waiting, !live.isEmpty else { return done() }
         redis.send(["ZRANGE", configuration.keys.jobStore, "0", String(configuration.assignBatch - 1), "WITHSCORES"]) { [self] outcome in
             guard case .success(let reply) = outcome else { return done() }
@@ -267,7 +267,7 @@ final class ClusterLeader {
         }
     }
 
-    private func rebalance(live: [ClusterState.Member], then done: @escaping () -> Void) {
+    func rebalance(live: [ClusterState.Member], then done: @escaping () -> Void) {
         guard live.count >= 2 else { return done() }
         let nodes = candidates(live)
         let scores = nodes.map { LoadScore.score(weight: $0.weight, pressure: $0.pressure) }
@@ -289,7 +289,7 @@ final class ClusterLeader {
         }
     }
 
-    private func move(_ moves: [AssignmentPlanner.Move], then done: @escaping () -> Void) {
+    func move(_ moves: [AssignmentPlanner.Move], then done: @escaping () -> Void) {
         guard !moves.isEmpty else { return done() }
         var arguments = fence
         arguments.reserveCapacity(3 + 3 * moves.count)
@@ -304,68 +304,4 @@ final class ClusterLeader {
         }
     }
 
-    private func reconcile() {
-        let now = reactor.monotonicNow
-        guard isLeader, !reconciling, now >= nextReconcile else { return }
-        nextReconcile = now + configuration.reconcileInterval
-        reconciling = true
-        let done = { [self] in reconciling = false }
-        // Redis first, then PostgreSQL: a job committed in between is in PostgreSQL only and
-        // is (harmlessly) submitted again; a job missing from PostgreSQL at the later read is
-        // really gone (ids are never reused).
-        redis.send(["ZRANGE", configuration.keys.jobStore, "0", "-1"]) { [self] waiting in
-            redis.send(["HKEYS", configuration.keys.jobProcessed]) { [self] owned in
-                guard case .success(let waiting) = waiting, case .success(let owned) = owned else { return done() }
-                let inRedis = Set(waiting.elements.compactMap(\.integer)).union(owned.elements.compactMap(\.integer))
-                jobStore.versions(changedSince: nil) { [self] outcome in
-                    guard case .success(let answer) = outcome, isLeader else { return done() }
-                    let missing = answer.versions.keys.filter { !inRedis.contains($0) }
-                    let gone = inRedis.filter { answer.versions[$0] == nil }
-                    forget(Array(gone))
-                    submitMissing(Array(missing.prefix(configuration.assignBatch)), then: done)
-                }
-            }
-        }
-    }
-
-    private func forget(_ ids: [Int64]) {
-        guard !ids.isEmpty else { return }
-        redis.evaluate(ClusterScripts.forget, keys: keys, arguments: [configuration.keys.channel] + ids.map(String.init)) { [self] outcome in
-            if case .success = outcome {
-                logger.info("reconciled: jobs left redis", metadata: ["jobs": "\(ids.count)"])
-            }
-        }
-    }
-
-    private func submitMissing(_ ids: [Int64], then done: @escaping () -> Void) {
-        guard !ids.isEmpty else { return done() }
-        jobStore.fetch(ids: ids) { [self] outcome in
-            guard case .success(let jobs) = outcome else { return done() }
-            let now = reactor.nowMilliseconds
-            let weights = jobs.lazy.map { job in
-                (job.id, JobWeight.weight(of: job, now: now))
-            }
-            redis.evaluate(ClusterScripts.submit, keys: keys, arguments: ClusterScripts.arguments([configuration.keys.channel], weights: weights)) { [self] outcome in
-                if case .success(let reply) = outcome, let added = reply.integer, added > 0 {
-                    logger.warning("reconciled: jobs found only in postgresql", metadata: ["jobs": "\(added)"])
-                }
-                done()
-            }
-        }
-    }
-
-    /// A WITHSCORES reply: id, weight pairs.
-    static func weightedIDs(_ reply: RedisReply) -> [(id: Int64, weight: Double)] {
-        let fields = reply.elements
-        var pairs: [(id: Int64, weight: Double)] = []
-        pairs.reserveCapacity(fields.count / 2)
-        var index = 0
-        while index + 1 < fields.count {
-            if let id = fields[index].integer, let weight = fields[index + 1].text.flatMap(Double.init) {
-                pairs.append((id, weight))
-            }
-            index += 2
-        }
-        return pairs
-    }
 }

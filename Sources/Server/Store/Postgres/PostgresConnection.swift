@@ -42,34 +42,34 @@ public final class PostgresConnection {
         }
     }
 
-    private enum State {
+    enum State {
         case disconnected
         case connecting
         case preparing
         case ready
     }
 
-    private let reactor: Reactor
-    private let configuration: Configuration
-    private let logger: Logger
+    let reactor: Reactor
+    let configuration: Configuration
+    let logger: Logger
     /// A script run on each new connection before any queued query (migrations).
-    private let prelude: String?
+    let prelude: String?
 
-    private var state = State.disconnected
-    private var connection: OpaquePointer?
-    private var watcher: IOWatcher?
-    private var retryTimer: TimerWatcher!
-    private var expiryTimer: TimerWatcher!
-    private var connectDeadline: TimerWatcher!
-    private var backoff = 0.1
-    private var lastError = "not connected yet"
+    var state = State.disconnected
+    var connection: OpaquePointer?
+    var watcher: IOWatcher?
+    var retryTimer: TimerWatcher!
+    var expiryTimer: TimerWatcher!
+    var connectDeadline: TimerWatcher!
+    var backoff = 0.1
+    var lastError = "not connected yet"
 
-    private var queue = Deque<PostgresQuery>()
+    var queue = Deque<PostgresQuery>()
     /// Statements prepared in this connection's session (cleared when it is lost).
-    private var preparedStatements: Set<String> = []
-    private var inFlight: PostgresQuery?
-    private var result = PostgresResult()
-    private var failure: PostgresError?
+    var preparedStatements: Set<String> = []
+    var inFlight: PostgresQuery?
+    var result = PostgresResult()
+    var failure: PostgresError?
 
     public init(reactor: Reactor, configuration: Configuration, prelude: String? = nil, logger: Logger) {
         self.reactor = reactor
@@ -118,118 +118,9 @@ public final class PostgresConnection {
         }
     }
 
-    // MARK: - Connecting
-
-    private func connect() {
-        guard state == .disconnected else { return }
-        let pairs: [(String, String)] = [
-            ("host", configuration.host), ("port", String(configuration.port)), ("user", configuration.user),
-            ("password", configuration.password), ("dbname", configuration.database),
-            ("application_name", "dsched"), ("connect_timeout", String(Int(configuration.connectTimeout.rounded(.up)))),
-            ("options", "-c statement_timeout=\(configuration.statementTimeoutMilliseconds)"),
-            // A silently dead peer (a network black hole) is noticed in seconds, not hours.
-            ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"),
-        ]
-        let keys = pairs.map { strdup($0.0) } + [nil]
-        let values = pairs.map { strdup($0.1) } + [nil]
-        defer {
-            keys.forEach { free($0) }
-            values.forEach { free($0) }
-        }
-        let started = keys.withUnsafeBufferPointer { keyBuffer in
-            values.withUnsafeBufferPointer { valueBuffer in
-                keyBuffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { k in
-                    valueBuffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { v in
-                        PQconnectStartParams(k.baseAddress, v.baseAddress, 0)
-                    }
-                }
-            }
-        }
-        guard let started, PQstatus(started) != CONNECTION_BAD else {
-            let message = started.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
-            if let started { PQfinish(started) }
-            scheduleRetry(message)
-            return
-        }
-        connection = started
-        state = .connecting
-        connectDeadline.start(after: configuration.connectTimeout)
-        watch(.write)
-    }
-
-    private func poll() {
-        guard let connection else { return }
-        // libpq may close its socket and open another between polls (several hosts or
-        // addresses); the new one often reuses the fd number, which epoll must be told of
-        // anew, so each poll gets a fresh watcher.
-        watcher = nil
-        switch PQconnectPoll(connection) {
-        case PGRES_POLLING_READING:
-            watch(.read)
-        case PGRES_POLLING_WRITING:
-            watch(.write)
-        case PGRES_POLLING_OK:
-            PQsetnonblocking(connection, 1)
-            connectDeadline.stop()
-            if let prelude {
-                state = .preparing
-                dispatch(PostgresQuery(script: prelude) { [unowned self] outcome in
-                    switch outcome {
-                    case .success:
-                        becomeReady()
-                    case .failure(.server(let state, let message)):
-                        logger.error("postgres: start-up script failed", metadata: ["sqlstate": "\(state)", "error": "\(message)"])
-                        lost("start-up script failed: \(message)")
-                    case .failure:
-                        break  // lost() already dropped the connection and scheduled a retry
-                    }
-                })
-            } else {
-                becomeReady()
-            }
-        default:
-            lost(String(cString: PQerrorMessage(connection)))
-        }
-    }
-
-    private func becomeReady() {
-        state = .ready
-        backoff = 0.1
-        lastError = ""
-        logger.info("postgres: connected", metadata: ["host": "\(configuration.host)", "port": "\(configuration.port)"])
-        pump()
-    }
-
-    /// Points the io watcher at the connection's current socket and events.
-    private func watch(_ events: IOEvents) {
-        guard let connection else { return }
-        let fd = PQsocket(connection)
-        if let watcher, watcher.fd == fd {
-            watcher.set(events: events)
-            if !watcher.isActive { watcher.start() }
-            return
-        }
-        watcher = IOWatcher(reactor: reactor, fd: fd, events: events) { [unowned self] ready in
-            withExtendedLifetime(self) { handle(ready) }
-        }
-        watcher?.start()
-    }
-
-    private func handle(_ events: IOEvents) {
-        switch state {
-        case .connecting:
-            poll()
-        case .preparing, .ready:
-            if events.contains(.write) { flush() }
-            if events.contains(.read) && connection != nil { readResults() }
-        case .disconnected:
-            break
-        }
-    }
-
     // MARK: - Queries
 
-    private func pump() {
+    func pump() {
         guard state == .ready, inFlight == nil, let next = queue.first else { return }
         if let name = next.statementName, !preparedStatements.contains(name) {
             prepare(name, for: next)
@@ -241,7 +132,7 @@ public final class PostgresConnection {
 
     /// Prepares the statement the queue's first query needs; that query stays queued and goes
     /// out once the statement exists (after a reconnect it is prepared again).
-    private func prepare(_ name: String, for query: PostgresQuery) {
+    func prepare(_ name: String, for query: PostgresQuery) {
         guard let connection else { return }
         inFlight = PostgresQuery(query.sql) { [unowned self] outcome in
             switch outcome {
@@ -262,7 +153,7 @@ public final class PostgresConnection {
         flush()
     }
 
-    private func dispatch(_ query: PostgresQuery) {
+    func dispatch(_ query: PostgresQuery) {
         guard let connection else { return }
         inFlight = query
         result = PostgresResult()
@@ -294,7 +185,7 @@ public final class PostgresConnection {
         flush()
     }
 
-    private func flush() {
+    func flush() {
         guard let connection else { return }
         switch PQflush(connection) {
         case 0: watch(.read)
@@ -303,7 +194,7 @@ public final class PostgresConnection {
         }
     }
 
-    private func readResults() {
+    func readResults() {
         guard let connection else { return }
         guard PQconsumeInput(connection) == 1 else {
             lost(String(cString: PQerrorMessage(connection)))
@@ -324,7 +215,7 @@ public final class PostgresConnection {
         }
     }
 
-    private func collect(_ pgResult: OpaquePointer) {
+    func collect(_ pgResult: OpaquePointer) {
         switch PQresultStatus(pgResult) {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
             let columnCount = PQnfields(pgResult)
@@ -346,7 +237,7 @@ public final class PostgresConnection {
         }
     }
 
-    private func finishQuery() {
+    func finishQuery() {
         guard let query = inFlight else { return }
         inFlight = nil
         if let failure {
@@ -358,48 +249,4 @@ public final class PostgresConnection {
         pump()
     }
 
-    // MARK: - Failure and recovery
-
-    /// The connection is unusable: fail what was in flight, drop it, and reconnect later.
-    private func lost(_ reason: String) {
-        let message = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        if state == .ready {
-            logger.warning("postgres: connection lost", metadata: ["error": "\(message)"])
-        }
-        watcher = nil
-        connectDeadline.stop()
-        preparedStatements = []
-        if let connection {
-            PQfinish(connection)
-            self.connection = nil
-        }
-        state = .disconnected
-        if let query = inFlight {
-            inFlight = nil
-            query.completion(.failure(.connectionLost(message)))
-        }
-        scheduleRetry(message)
-    }
-
-    private func scheduleRetry(_ reason: String) {
-        lastError = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        logger.debug("postgres: reconnecting", metadata: ["in": "\(backoff)", "error": "\(lastError)"])
-        retryTimer.start(after: backoff)
-        backoff = min(backoff * 2, 5)
-        if !queue.isEmpty && !expiryTimer.isActive {
-            expiryTimer.start(after: 0.25, every: 0.25)
-        }
-    }
-
-    /// Fails queued queries that have waited longer than the queue timeout.
-    private func expireQueued() {
-        let cutoff = reactor.monotonicNow - configuration.queueTimeout
-        while let first = queue.first, first.enqueuedAt <= cutoff {
-            queue.removeFirst()
-            first.completion(.failure(.unavailable(lastError.isEmpty ? "waited too long for a connection" : lastError)))
-        }
-        if queue.isEmpty {
-            expiryTimer.stop()
-        }
-    }
 }
