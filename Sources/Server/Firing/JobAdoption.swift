@@ -191,9 +191,19 @@ final class JobAdoption: OwnershipDelegate {
 
     /// Places a row in the book and fires the ticks it missed (misfire policy).
     private func place(_ job: Job, lastTick: Int64?) {
-        guard case .scheduled(let missed) = book.place(job, lastTick: lastTick) else { return }
-        for tick in missed {
-            dispatcher.fire(jobID: job.id, tick: tick, attempt: 1)
+        switch book.place(job, lastTick: lastTick) {
+        case .scheduled(let missed):
+            missed.forEach { dispatcher.fire(jobID: job.id, tick: $0, attempt: 1) }
+        case .exhausted(let missed, let skipped):
+            skipped.forEach { dispatcher.skip(jobID: job.id, tick: $0, reason: "misfire") }
+            guard missed.isEmpty else {
+                // A one-shot's run marks it done when it ends (RunDispatcher).
+                return missed.forEach { dispatcher.fire(jobID: job.id, tick: $0, attempt: 1) }
+            }
+            logger.info("job has no tick left: done", metadata: ["job_id": "\(job.id)", "skipped": "\(skipped.count)"])
+            dispatcher.finish(jobID: job.id)
+        case .unchanged, .unscheduled:
+            break
         }
     }
 

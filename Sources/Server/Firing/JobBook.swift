@@ -46,6 +46,10 @@ final class JobBook {
         case unchanged
         /// In the wheel; `missed` are the ticks to fire now, oldest first (misfire policy).
         case scheduled(missed: [Int64])
+        /// No tick is left after `missed`: the job is done once they ran (at once when there
+        /// are none). `skipped`: the passed tick of a one-shot under `misfire: skip`, to record
+        /// as skipped, so that a one-shot is never left undone.
+        case exhausted(missed: [Int64], skipped: [Int64])
         /// Known but not fired: paused, done, or without a valid schedule.
         case unscheduled
     }
@@ -106,12 +110,12 @@ final class JobBook {
         entries[job.id] = entry
         onScheduled(job, times)
         if seenBefore {
-            arm(entry, after: now)
-            return .scheduled(missed: [])
+            return arm(entry, after: now) ? .scheduled(missed: []) : .exhausted(missed: [], skipped: [])
         }
         // First sight of this job: ticks after its last recorded one (or its creation) that
-        // are already past were missed.
-        let reference = lastTick ?? max(job.createdAt - 1, times.start - 1)
+        // are already past were missed. A one-shot's only tick counts whenever it lies (a
+        // startdate of now or in the past means "run once, now").
+        let reference = lastTick ?? (times.repeats ? max(job.createdAt - 1, times.start - 1) : times.start - 1)
         let kept: Int
         switch job.definition.misfire {
         case .runOnce: kept = 1
@@ -119,8 +123,11 @@ final class JobBook {
         case .skip: kept = 0
         }
         let missed = times.lastTicks(kept, after: reference, atOrBefore: now, maxScan: configuration.maxMisfireScan)
-        arm(entry, after: max(reference, now))
-        return .scheduled(missed: missed)
+        if arm(entry, after: max(reference, now)) {
+            return .scheduled(missed: missed)
+        }
+        let skipped = times.repeats || kept > 0 ? [] : times.lastTicks(1, after: reference, atOrBefore: now, maxScan: configuration.maxMisfireScan)
+        return .exhausted(missed: missed, skipped: skipped)
     }
 
     /// Drops a job (moved away, deleted, done); a no-op for an unknown one.
@@ -141,7 +148,10 @@ final class JobBook {
         return entry.job
     }
 
-    private func arm(_ entry: Entry, after instant: Int64) {
+    /// Arms the job's next tick after `instant`; false when it has none left.
+    @discardableResult
+    private func arm(_ entry: Entry, after instant: Int64) -> Bool {
         entry.timer = entry.times.next(after: instant).map { timers.schedule(FiringTimer(kind: .tick, id: entry.job.id), at: $0) }
+        return entry.timer != nil
     }
 }

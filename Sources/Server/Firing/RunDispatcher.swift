@@ -99,6 +99,18 @@ final class RunDispatcher: WorkerPoolDelegate {
         claimAndDispatch(claim, job: job)
     }
 
+    /// Records a tick `skipped` without running it (`reason` goes to the log).
+    func skip(jobID: Int64, tick: Int64, reason: String) {
+        logger.info("tick skipped", metadata: ["job_id": "\(jobID)", "scheduled_at": "\(tick)", "reason": "\(reason)"])
+        runStore.claim([TickClaim(jobID: jobID, scheduledAt: tick, attempt: 1)], nodeID: configuration.nodeID, skipped: true) { _ in }
+    }
+
+    /// A job with no tick left: marked done and dropped from the book.
+    func finish(jobID: Int64) {
+        runStore.markDone(jobID: jobID)
+        book.remove(jobID)
+    }
+
     /// A retry's timer expired.
     func retryDue(key: Int64) {
         guard let claim = retries.removeValue(forKey: key) else { return }
@@ -229,8 +241,7 @@ final class RunDispatcher: WorkerPoolDelegate {
             retries[nextRetryKey] = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
             timers.schedule(FiringTimer(kind: .retry, id: nextRetryKey), at: now + policy.delay(attempt: claim.attempt))
         } else if !job.definition.repeats && status != .cancelled {
-            runStore.markDone(jobID: claim.jobID)
-            book.remove(claim.jobID)
+            finish(jobID: claim.jobID)
         }
     }
 }

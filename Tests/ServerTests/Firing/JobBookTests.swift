@@ -135,3 +135,27 @@ final class JobBookTests: XCTestCase {
         XCTAssertEqual(run(to: t0 + 45_000).map(\.tick), [t0 + 15_000, t0 + 30_000, t0 + 45_000])
     }
 }
+
+extension JobBookTests {
+    func testAOneShotWhoseTickIsAtOrBeforeItsCreationRunsOnce() {
+        now = t0 + 5_000
+        XCTAssertEqual(book.place(job(1, "0", start: t0, createdAt: t0 + 3, repeats: false), lastTick: nil),
+                       .exhausted(missed: [t0], skipped: []), "a startdate of now or in the past means run once, now")
+    }
+
+    func testAOneShotUnderSkipWhoseTickPassedIsHandedBackAsSkipped() {
+        now = t0 + 5_000
+        XCTAssertEqual(book.place(job(1, "1h", start: t0 - 3_600_000, misfire: .skip, repeats: false), lastTick: nil),
+                       .exhausted(missed: [], skipped: [t0]))
+    }
+
+    func testAOneShotThatAlreadyRanHasNothingLeft() {
+        now = t0 + 5_000
+        XCTAssertEqual(book.place(job(1, "0", start: t0, repeats: false), lastTick: t0), .exhausted(missed: [], skipped: []))
+    }
+
+    func testARepeatingJobStillIgnoresTicksBeforeItsCreation() {
+        now = t0 + 5_500
+        XCTAssertEqual(book.place(job(1, "1s", start: t0 - 10_000, createdAt: t0 + 5_200), lastTick: nil), .scheduled(missed: []))
+    }
+}
