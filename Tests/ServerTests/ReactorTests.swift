@@ -46,18 +46,6 @@ final class ReactorTests: XCTestCase {
         XCTAssertFalse(watcher.isActive, "no events means stopped")
     }
 
-    func testWakeUpRunsItsCallbackOnceForSeveralSignals() throws {
-        let reactor = try Reactor()
-        var calls = 0
-        let wakeUp = WakeUp(reactor: reactor) { calls += 1 }
-        let stopper = TimerWatcher(reactor: reactor) { reactor.stop() }
-        wakeUp.signal()
-        wakeUp.signal()
-        stopper.start(after: 0.05)
-        reactor.run()
-        XCTAssertEqual(calls, 1)
-    }
-
     func testSignalWatcherDeliversTheSignalOnTheLoop() throws {
         let reactor = try Reactor()
         var delivered: Int32 = 0

@@ -10,8 +10,6 @@ public struct Authenticator: Sendable {
         self.token = token.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
     }
 
-    public var isEnabled: Bool { token != nil }
-
     /// nil when the request may proceed; the 401 to send otherwise.
     public func check(_ request: HTTPRequest) -> APIError? {
         guard let token else { return nil }
