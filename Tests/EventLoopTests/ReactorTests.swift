@@ -1,7 +1,6 @@
 import EventLoop
 import Glibc
 import XCTest
-@testable import Server
 
 final class ReactorTests: XCTestCase {
     func testOneShotAndRepeatingTimersFireAndStop() throws {
