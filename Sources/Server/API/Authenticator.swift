@@ -1,8 +1,9 @@
 // Authenticator: the bearer-token check in front of the job API.
 //
 // The job API lets its caller run shell commands on every node, so when a token is set every
-// /jobs request must carry `Authorization: Bearer <token>`. The comparison takes the same
-// time whatever the first differing byte, so the token cannot be guessed byte by byte.
+// request but the probes (/jobs, /runs, /workers, /nodes) must carry `Authorization: Bearer
+// <token>`. The comparison takes the same time whatever the first differing byte, so the
+// token cannot be guessed byte by byte.
 public struct Authenticator: Sendable {
     private let token: [UInt8]?
 
