@@ -63,8 +63,15 @@ let package = Package(
             dependencies: ["Server", .product(name: "Collections", package: "swift-collections")],
             path: "perf/WheelBench"
         ),
+        // Unit tests, one target per layer; none needs a service.
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "EventLoop"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "EventLoop"]),
+        // Server's parts against the real PostgreSQL and Redis that `make services` starts.
+        .testTarget(
+            name: "ServerLiveTests",
+            dependencies: ["Server", "EventLoop", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "IntegrationTests", dependencies: ["Server"]),
     ],
     swiftLanguageModes: [.v5]

@@ -14,12 +14,9 @@ void dsched_ev_timer_init(ev_timer *w, dsched_ev_timer_cb cb, ev_tstamp after, e
     ev_timer_init(w, cb, after, repeat);
 }
 void dsched_ev_timer_set(ev_timer *w, ev_tstamp after, ev_tstamp repeat) { ev_timer_set(w, after, repeat); }
-void dsched_ev_timer_set_repeat(ev_timer *w, ev_tstamp repeat) { w->repeat = repeat; }
 
 void dsched_ev_signal_init(ev_signal *w, dsched_ev_signal_cb cb, int signum) { ev_signal_init(w, cb, signum); }
 void dsched_ev_child_init(ev_child *w, dsched_ev_child_cb cb, pid_t pid, int trace) { ev_child_init(w, cb, pid, trace); }
-void dsched_ev_async_init(ev_async *w, dsched_ev_async_cb cb) { ev_async_init(w, cb); }
-void dsched_ev_prepare_init(ev_prepare *w, dsched_ev_prepare_cb cb) { ev_prepare_init(w, cb); }
 
 int dsched_ev_is_active(const void *w) { return ev_is_active((const ev_watcher *)w); }
 

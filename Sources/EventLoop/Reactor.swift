@@ -1,9 +1,9 @@
 // Reactor: the node's one event loop, a thin owner of libev's default loop.
 //
 // The API is deliberately small (in the spirit of Redis's `ae`): watch an fd (IOWatcher), arm a
-// timer (TimerWatcher), catch a signal (SignalWatcher), reap a child (ChildWatcher), wake the
-// loop (WakeUp), run, stop. It knows nothing of HTTP, jobs or databases. Everything runs on the
-// thread that calls `run()`; there are no other threads.
+// timer (TimerWatcher), catch a signal (SignalWatcher), reap a child (ChildWatcher), run, stop.
+// It knows nothing of HTTP, jobs or databases. Everything runs on the thread that calls `run()`;
+// there are no other threads.
 import CEventLoop
 import Glibc
 

@@ -29,8 +29,6 @@ typedef void (*dsched_ev_io_cb)(struct ev_loop *loop, ev_io *w, int revents);
 typedef void (*dsched_ev_timer_cb)(struct ev_loop *loop, ev_timer *w, int revents);
 typedef void (*dsched_ev_signal_cb)(struct ev_loop *loop, ev_signal *w, int revents);
 typedef void (*dsched_ev_child_cb)(struct ev_loop *loop, ev_child *w, int revents);
-typedef void (*dsched_ev_async_cb)(struct ev_loop *loop, ev_async *w, int revents);
-typedef void (*dsched_ev_prepare_cb)(struct ev_loop *loop, ev_prepare *w, int revents);
 
 /* The default loop (the only one that can watch signals and children). */
 struct ev_loop *dsched_ev_default_loop(unsigned int flags);
@@ -39,15 +37,12 @@ struct ev_loop *dsched_ev_default_loop(unsigned int flags);
 void dsched_ev_io_init(ev_io *w, dsched_ev_io_cb cb, int fd, int events);
 void dsched_ev_io_set(ev_io *w, int fd, int events);
 
-/* ev_timer_init / ev_timer_set, and the repeat field (a Swift keyword). */
+/* ev_timer_init / ev_timer_set. */
 void dsched_ev_timer_init(ev_timer *w, dsched_ev_timer_cb cb, ev_tstamp after, ev_tstamp repeat);
 void dsched_ev_timer_set(ev_timer *w, ev_tstamp after, ev_tstamp repeat);
-void dsched_ev_timer_set_repeat(ev_timer *w, ev_tstamp repeat);
 
 void dsched_ev_signal_init(ev_signal *w, dsched_ev_signal_cb cb, int signum);
 void dsched_ev_child_init(ev_child *w, dsched_ev_child_cb cb, pid_t pid, int trace);
-void dsched_ev_async_init(ev_async *w, dsched_ev_async_cb cb);
-void dsched_ev_prepare_init(ev_prepare *w, dsched_ev_prepare_cb cb);
 
 /* ev_is_active (a macro over any watcher type). */
 int dsched_ev_is_active(const void *w);

@@ -1,16 +1,15 @@
 // Authenticator: the bearer-token check in front of the job API.
 //
 // The job API lets its caller run shell commands on every node, so when a token is set every
-// /jobs request must carry `Authorization: Bearer <token>`. The comparison takes the same
-// time whatever the first differing byte, so the token cannot be guessed byte by byte.
+// request but the probes (/jobs, /runs, /workers, /nodes) must carry `Authorization: Bearer
+// <token>`. The comparison takes the same time whatever the first differing byte, so the
+// token cannot be guessed byte by byte.
 public struct Authenticator: Sendable {
     private let token: [UInt8]?
 
     public init(token: String?) {
         self.token = token.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
     }
-
-    public var isEnabled: Bool { token != nil }
 
     /// nil when the request may proceed; the 401 to send otherwise.
     public func check(_ request: HTTPRequest) -> APIError? {

@@ -36,14 +36,7 @@ public final class RunsAPI {
             switch outcome {
             case .success(let runs):
                 var json = JSONWriter(capacity: 256 * runs.count)
-                json.beginObject()
-                json.key("next_before")
-                json.integer(runs.count == Int(limit) ? runs.last?.id : nil)
-                json.key("runs")
-                json.beginArray()
-                runs.forEach { RunJSON.write($0, into: &json) }
-                json.endArray()
-                json.endObject()
+                RunJSON.writePage(runs, nextBefore: runs.count == Int(limit) ? runs.last?.id : nil, into: &json)
                 responder.respond(.json(.ok, json))
             case .failure(let error):
                 responder.respond(APIError.store(error).response)
@@ -92,69 +85,7 @@ public final class RunsAPI {
 
     private func workers(_ request: HTTPRequest, _ responder: Responder) {
         var json = JSONWriter()
-        json.beginObject()
-        json.key("workers")
-        json.beginArray()
-        for worker in workers.workers {
-            json.beginObject()
-            json.key("cpu_ms")
-            json.integer(worker.cpuMilliseconds)
-            json.key("in_flight")
-            json.integer(worker.inFlight)
-            json.key("pid")
-            json.integer(worker.pid)
-            json.key("restarts")
-            json.integer(worker.restarts)
-            json.key("rss_kb")
-            json.integer(worker.rssKilobytes)
-            json.key("slot")
-            json.integer(worker.slot)
-            json.key("state")
-            json.string(worker.state)
-            json.endObject()
-        }
-        json.endArray()
-        json.endObject()
+        WorkerJSON.write(workers.workers, into: &json)
         responder.respond(.json(.ok, json))
-    }
-}
-
-/// A run as the API shows it; keys alphabetical, times RFC 3339.
-enum RunJSON {
-    static func write(_ run: Run, into json: inout JSONWriter) {
-        json.beginObject()
-        json.key("attempt")
-        json.integer(run.attempt)
-        json.key("cpu_system_ms")
-        json.integer(run.cpuSystemMilliseconds)
-        json.key("cpu_user_ms")
-        json.integer(run.cpuUserMilliseconds)
-        json.key("exit_code")
-        json.integer(run.exitCode)
-        json.key("finished_at")
-        json.string(run.finishedAt.map { RFC3339.format(milliseconds: $0) })
-        json.key("id")
-        json.integer(run.id)
-        json.key("job_id")
-        json.integer(run.jobID)
-        json.key("max_rss_kb")
-        json.integer(run.maxRSSKilobytes)
-        json.key("node_id")
-        json.string(run.nodeID)
-        json.key("output")
-        json.string(run.output)
-        json.key("output_truncated")
-        json.bool(run.outputTruncated)
-        json.key("scheduled_at")
-        json.string(RFC3339.format(milliseconds: run.scheduledAt))
-        json.key("signal")
-        json.integer(run.signal)
-        json.key("started_at")
-        json.string(run.startedAt.map { RFC3339.format(milliseconds: $0) })
-        json.key("status")
-        json.string(run.status.rawValue)
-        json.key("worker_pid")
-        json.integer(run.workerPID)
-        json.endObject()
     }
 }

@@ -23,57 +23,32 @@ public struct ClusterState: Equatable {
             self.load = load
         }
 
+        /// The heartbeat as it is stored in Redis: the address and every load figure.
         var json: String {
             var json = JSONWriter(capacity: 256)
             json.beginObject()
             json.key("address")
             json.string(address)
-            json.key("cached_kb")
-            json.integer(load.cachedKB)
-            json.key("cpu_host")
-            json.number(load.hostCPU)
-            json.key("cpu_process")
-            json.number(load.processCPU)
-            json.key("jobs")
-            json.integer(load.jobs)
-            json.key("mem_available_kb")
-            json.integer(load.memAvailableKB)
-            json.key("mem_total_kb")
-            json.integer(load.memTotalKB)
-            json.key("rss_kb")
-            json.integer(load.rssKB)
-            json.key("scheduled")
-            json.integer(load.scheduled)
-            json.key("weight")
-            json.number(load.weight)
-            json.key("workers")
-            json.integer(load.workers)
+            for figure in NodeLoad.Figure.all {
+                NodeLoad.write(figure, of: load, into: &json)
+            }
             json.endObject()
             return String(decoding: json.bytes, as: UTF8.self)
         }
 
+        /// Reads what `json` wrote; a figure that is missing or not a number stays 0.
         init?(json text: String) {
             guard case .object(let fields)? = try? JSONParser.parse(Array(text.utf8)),
                   case .string(let address)? = fields["address"] else { return nil }
-            func number(_ key: String) -> Double {
-                switch fields[key] {
-                case .integer(let value)?: return Double(value)
-                case .number(let value)?: return value
-                default: return 0
-                }
-            }
             self.address = address
             load = NodeLoad()
-            load.cachedKB = Int(number("cached_kb"))
-            load.hostCPU = number("cpu_host")
-            load.processCPU = number("cpu_process")
-            load.jobs = Int(number("jobs"))
-            load.memAvailableKB = Int(number("mem_available_kb"))
-            load.memTotalKB = Int(number("mem_total_kb"))
-            load.rssKB = Int(number("rss_kb"))
-            load.scheduled = Int(number("scheduled"))
-            load.weight = number("weight")
-            load.workers = Int(number("workers"))
+            for figure in NodeLoad.Figure.all {
+                switch fields[figure.key.description] {
+                case .integer(let value)?: load.set(figure, to: Double(value))
+                case .number(let value)?: load.set(figure, to: value)
+                default: break
+                }
+            }
         }
     }
 

@@ -2,9 +2,9 @@
 // libev adapter, never blocking the loop.
 //
 // States: disconnected → connecting (redisAsyncConnect; the adapter watches the socket) →
-// connected. On every new connection, `scripts` are loaded first (SCRIPT LOAD), then
-// `onConnect` runs (the pub/sub connection subscribes there), then commands queued meanwhile
-// are sent in order. A lost connection
+// connected. On every new connection, `scripts` are loaded first (SCRIPT LOAD, whose reply is
+// the script's SHA-1, kept for EVALSHA), then `onConnect` runs (the pub/sub connection
+// subscribes there), then commands queued meanwhile are sent in order. A lost connection
 // fails the commands in flight (.disconnected: they may have run) and reconnects with
 // exponential back-off (100 ms doubling to 2 s). While disconnected, commands queue, up to
 // `maxQueued` of them and at most `queueTimeout` seconds each. A command without a reply
@@ -13,10 +13,9 @@
 //
 // Ownership: this type owns the redisAsyncContext. hiredis frees a context itself after a
 // disconnect or a failed connect (and calls back first); this type frees it only on
-// close()/timeouts, from a timer, never from inside a hiredis callback. `ac->data` points
-// back here, unretained; command callbacks carry a retained box that the callback releases
-// (hiredis calls each command callback exactly once: with the reply, or with NULL when the
-// context goes away).
+// close()/timeouts (from a timer, or inside a callback where hiredis defers the free until
+// the callback returns). `ac->data` is this connection's `Callbacks`, the ledger of the
+// commands whose callbacks hiredis owes (exactly once each, asserted in debug builds).
 import CEventLoop
 import Collections
 import EventLoop
@@ -41,18 +40,6 @@ public final class RedisConnection {
 
     public typealias Completion = (Result<RedisReply, RedisError>) -> Void
 
-    private final class Command {
-        let arguments: [String]
-        let completion: Completion
-        let queuedAt: Double
-
-        init(arguments: [String], completion: @escaping Completion, queuedAt: Double) {
-            self.arguments = arguments
-            self.completion = completion
-            self.queuedAt = queuedAt
-        }
-    }
-
     private enum State {
         case disconnected
         case connecting(since: Double)
@@ -67,7 +54,7 @@ public final class RedisConnection {
     private var context: UnsafeMutablePointer<redisAsyncContext>?
     private var state = State.disconnected
     private var queue = Deque<Command>()
-    private var inFlight = 0
+    private var callbacks: Callbacks!
     /// When a reply last arrived, or the oldest command in flight was sent.
     private var lastProgress = 0.0
     private var backoff: Double
@@ -76,10 +63,10 @@ public final class RedisConnection {
 
     /// Lua scripts loaded on every new connection, before anything else.
     public var scripts: [RedisScript] = []
+    /// The SHA-1 of each script loaded, by source, as SCRIPT LOAD answered it.
+    private var digests: [String: String] = [:]
     /// Runs on every new connection, before queued commands are sent.
     public var onConnect: (() -> Void)?
-    /// Runs when an established connection is lost.
-    public var onDisconnect: ((String) -> Void)?
     /// Pub/sub messages (replies to SUBSCRIBE and the messages that follow).
     public var onPush: ((RedisReply) -> Void)?
 
@@ -89,6 +76,7 @@ public final class RedisConnection {
         self.name = name
         self.logger = logger
         backoff = configuration.reconnectMin
+        callbacks = Callbacks(owner: self)
         reconnectTimer = TimerWatcher(reactor: reactor) { [unowned self] in connect() }
         watchdog = TimerWatcher(reactor: reactor) { [unowned self] in checkDeadlines() }
     }
@@ -116,10 +104,9 @@ public final class RedisConnection {
         watchdog?.stop()
         if let context {
             // Detached first: the callbacks hiredis runs while freeing must not reach back here.
-            context.pointee.data = nil
+            callbacks.owner = nil
             self.context = nil
-            inFlight = 0
-            redisAsyncFree(context)
+            free(context)
         }
         failQueued(.disconnected("closed"))
     }
@@ -141,13 +128,18 @@ public final class RedisConnection {
         }
     }
 
+    /// The script's SHA-1 as Redis gave it when this connection loaded it; nil before that
+    /// (or for a script not in `scripts`).
+    func sha(of script: RedisScript) -> String? {
+        digests[script.source]
+    }
+
     /// Subscribes this connection to a channel; messages arrive through `onPush`.
     public func subscribe(_ channel: String) {
         guard let context else { return }
-        withArgv(["SUBSCRIBE", channel]) { argc, argv, lengths in
+        Self.withArgv(["SUBSCRIBE", channel]) { argc, argv, lengths in
             _ = redisAsyncCommandArgv(context, { context, reply, _ in
-                guard let owner = RedisConnection.owner(of: context) else { return }
-                guard let reply else { return }
+                guard let owner = Callbacks.of(context)?.owner, let reply else { return }
                 owner.onPush?(RedisReply(reply.assumingMemoryBound(to: redisReply.self)))
             }, nil, argc, argv, lengths)
         }
@@ -172,31 +164,27 @@ public final class RedisConnection {
             scheduleReconnect(reason: reason)
             return
         }
-        made.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         _ = redisEnableKeepAlive(&made.pointee.c)
         guard dsched_redis_libev_attach(reactor.loop, made) == REDIS_OK else {
             redisAsyncFree(made)
             scheduleReconnect(reason: "could not attach to the loop")
             return
         }
+        callbacks.attach(to: made)
         context = made
         state = .connecting(since: reactor.monotonicNow)
         redisAsyncSetConnectCallback(made) { context, status in
-            RedisConnection.owner(of: context)?.connected(ok: status == REDIS_OK, context: context)
+            // hiredis frees a context whose connect failed, without a disconnect callback.
+            let callbacks = status == REDIS_OK ? Callbacks.of(context) : Callbacks.end(of: context)
+            callbacks?.owner?.connected(ok: status == REDIS_OK, context: context)
         }
-        redisAsyncSetDisconnectCallback(made) { context, status in
-            RedisConnection.owner(of: context)?.disconnected(context: context)
+        redisAsyncSetDisconnectCallback(made) { context, _ in
+            Callbacks.end(of: context)?.owner?.disconnected(context: context)
         }
-    }
-
-    private static func owner(of context: UnsafePointer<redisAsyncContext>?) -> RedisConnection? {
-        guard let data = context?.pointee.data else { return nil }
-        return Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue()
     }
 
     private func connected(ok: Bool, context: UnsafePointer<redisAsyncContext>?) {
         guard ok else {
-            // hiredis frees a context whose connect failed, without a disconnect callback.
             let reason = context.flatMap { $0.pointee.errstr.map { String(cString: $0) } } ?? "connect failed"
             self.context = nil
             state = .disconnected
@@ -206,10 +194,13 @@ public final class RedisConnection {
         state = .connected
         backoff = configuration.reconnectMin
         logger.info("redis connected", metadata: ["connection": "\(name)", "host": "\(configuration.host)", "port": "\(configuration.port)"])
-        for script in scripts {
-            let command = Command(arguments: ["SCRIPT", "LOAD", script.source], completion: { [logger, name] outcome in
-                if case .failure(let error) = outcome {
-                    logger.warning("redis script not loaded", metadata: ["connection": "\(name)", "sha": "\(script.sha)", "error": "\(error)"])
+        for (index, script) in scripts.enumerated() {
+            let command = Command(arguments: ["SCRIPT", "LOAD", script.source], completion: { [weak self, logger, name] outcome in
+                switch outcome {
+                case .success(let reply):
+                    self?.digests[script.source] = reply.text
+                case .failure(let error):
+                    logger.warning("redis script not loaded", metadata: ["connection": "\(name)", "script": "\(index)", "error": "\(error)"])
                 }
             }, queuedAt: reactor.monotonicNow)
             if !transmit(command) { break }
@@ -221,11 +212,9 @@ public final class RedisConnection {
     private func disconnected(context: UnsafePointer<redisAsyncContext>?) {
         let reason = context.flatMap { $0.pointee.errstr.map { String(cString: $0) } } ?? "connection closed"
         self.context = nil
-        inFlight = 0
         guard !isClosed else { return }
         state = .disconnected
         logger.warning("redis disconnected", metadata: ["connection": "\(name)", "reason": "\(reason)"])
-        onDisconnect?(reason)
         scheduleReconnect(reason: reason)
     }
 
@@ -245,20 +234,28 @@ public final class RedisConnection {
         free(reason: reason)
     }
 
-    /// Frees the context (from a timer or close, never inside a hiredis callback): pending
-    /// callbacks run with NULL, then the disconnect callback, which schedules the reconnect.
+    /// Frees the context (from a timer): pending callbacks run with NULL, then the disconnect
+    /// callback, which schedules the reconnect.
     private func free(reason: String) {
         guard let context else { return }
         if case .connecting = state {
             // No callback comes for a context that never connected.
             self.context = nil
-            context.pointee.data = nil
-            redisAsyncFree(context)
+            free(context)
             if !isClosed {
                 state = .disconnected
                 scheduleReconnect(reason: reason)
             }
             return
+        }
+        free(context)
+    }
+
+    /// hiredis gives a context that never connected no disconnect callback, so its hold on
+    /// the ledger ends here.
+    private func free(_ context: UnsafeMutablePointer<redisAsyncContext>) {
+        if context.pointee.c.flags & REDIS_CONNECTED == 0 {
+            Callbacks.end(of: context)
         }
         redisAsyncFree(context)
     }
@@ -275,13 +272,11 @@ public final class RedisConnection {
     /// Hands a command to hiredis; false when the context refuses it (it is going away).
     private func transmit(_ command: Command) -> Bool {
         guard let context else { return false }
-        let box = Unmanaged.passRetained(command).toOpaque()
-        let status = withArgv(command.arguments) { argc, argv, lengths in
-            redisAsyncCommandArgv(context, { context, reply, data in
-                guard let data else { return }
-                let command = Unmanaged<Command>.fromOpaque(data).takeRetainedValue()
-                let owner = RedisConnection.owner(of: context)
-                owner?.replied()
+        let token = callbacks.add(command)
+        let status = Self.withArgv(command.arguments) { argc, argv, lengths in
+            redisAsyncCommandArgv(context, { context, reply, token in
+                guard let callbacks = Callbacks.of(context), let command = callbacks.take(token) else { return }
+                callbacks.owner?.replied()
                 guard let reply else {
                     command.completion(.failure(.disconnected("connection lost before the reply")))
                     return
@@ -292,44 +287,18 @@ public final class RedisConnection {
                 } else {
                     command.completion(.success(value))
                 }
-            }, box, argc, argv, lengths)
+            }, token, argc, argv, lengths)
         }
         guard status == REDIS_OK else {
-            Unmanaged<Command>.fromOpaque(box).release()
+            callbacks.discard(token)
             return false
         }
-        if inFlight == 0 { lastProgress = reactor.monotonicNow }
-        inFlight += 1
+        if callbacks.count == 1 { lastProgress = reactor.monotonicNow }
         return true
     }
 
     private func replied() {
-        inFlight = max(inFlight - 1, 0)
         lastProgress = reactor.monotonicNow
-    }
-
-    /// The arguments as hiredis wants them: pointers and lengths, into one buffer (no
-    /// recursion or per-argument allocation, whatever the count).
-    private func withArgv<R>(_ arguments: [String], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {
-        var bytes: [CChar] = []
-        var offsets: [Int] = []
-        var lengths: [Int] = []
-        offsets.reserveCapacity(arguments.count)
-        lengths.reserveCapacity(arguments.count)
-        for argument in arguments {
-            offsets.append(bytes.count)
-            lengths.append(argument.utf8.count)
-            bytes.append(contentsOf: argument.utf8.map { CChar(bitPattern: $0) })
-            bytes.append(0)
-        }
-        return bytes.withUnsafeBufferPointer { buffer in
-            var pointers = offsets.map { UnsafePointer<CChar>?(buffer.baseAddress! + $0) }
-            return pointers.withUnsafeMutableBufferPointer { argv in
-                lengths.withUnsafeBufferPointer { lengths in
-                    body(Int32(arguments.count), argv.baseAddress!, lengths.baseAddress!)
-                }
-            }
-        }
     }
 
     private func failQueued(_ error: RedisError) {
@@ -347,8 +316,8 @@ public final class RedisConnection {
         switch state {
         case .connecting(let since) where now - since > configuration.connectTimeout:
             free(reason: "connect timed out")
-        case .connected where inFlight > 0 && now - lastProgress > configuration.commandTimeout:
-            logger.warning("redis stalled; reconnecting", metadata: ["connection": "\(name)", "in_flight": "\(inFlight)"])
+        case .connected where callbacks.count > 0 && now - lastProgress > configuration.commandTimeout:
+            logger.warning("redis stalled; reconnecting", metadata: ["connection": "\(name)", "in_flight": "\(callbacks.count)"])
             free(reason: "no reply within \(configuration.commandTimeout) s")
         default:
             break

@@ -1,21 +1,24 @@
-// RedisScript: a Lua script run atomically by Redis. Sent by EVALSHA (the 40-byte digest,
-// not the source, on every call); connections load their scripts when they connect, and
-// should Redis still not know one (a SCRIPT FLUSH), the NOSCRIPT error is answered by one
-// EVAL, which also caches it again.
+// RedisScript: a Lua script run atomically by Redis. A connection loads its scripts when it
+// connects (SCRIPT LOAD answers with the script's SHA-1), then sends each by EVALSHA (the
+// 40-byte digest, not the source). A script sent before its load was answered goes whole, by
+// EVAL; and should Redis no longer know one (a SCRIPT FLUSH, a restart), the NOSCRIPT error is
+// answered by one EVAL, which also caches it again.
 public struct RedisScript: Sendable {
     public let source: String
-    public let sha: String
 
     public init(_ source: String) {
         self.source = source
-        sha = SHA1.hexDigest(Array(source.utf8))
     }
 }
 
 extension RedisConnection {
     public func evaluate(_ script: RedisScript, keys: [String], arguments: [String], completion: @escaping Completion) {
         let tail = [String(keys.count)] + keys + arguments
-        send(["EVALSHA", script.sha] + tail) { [weak self] outcome in
+        guard let sha = sha(of: script) else {
+            send(["EVAL", script.source] + tail, completion: completion)
+            return
+        }
+        send(["EVALSHA", sha] + tail) { [weak self] outcome in
             guard case .failure(.server(let message)) = outcome, message.hasPrefix("NOSCRIPT"), let self else {
                 completion(outcome)
                 return

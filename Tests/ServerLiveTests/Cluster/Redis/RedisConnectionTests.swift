@@ -1,7 +1,9 @@
 // RedisConnection's limits and recovery, against nothing (a closed port), a server that never
 // answers (a socket that listens and never reads) and the real Redis that `make services`
 // runs: the queue bound, the queue timeout, the command timeout, reconnection after the
-// server drops the connection, and the EVAL fallback after SCRIPT FLUSH.
+// server drops the connection, every completion called exactly once when commands in flight
+// are cut off, EVAL for a script whose SHA is not known yet, and the EVAL fallback after
+// SCRIPT FLUSH.
 
 import EventLoop
 import Foundation
@@ -128,10 +130,85 @@ final class RedisConnectionTests: XCTestCase {
         connection.evaluate(script, keys: [], arguments: ["hi"]) { answer = try? $0.get().text }
         runLoop(until: { answer != nil })
         XCTAssertEqual(answer, "hi!", "NOSCRIPT, then EVAL")
+        let sha = try XCTUnwrap(connection.sha(of: script), "the load answered with the SHA before the flush")
         var exists: [RedisReply] = []
-        connection.send(["SCRIPT", "EXISTS", script.sha]) { exists = (try? $0.get().elements) ?? [] }
+        connection.send(["SCRIPT", "EXISTS", sha]) { exists = (try? $0.get().elements) ?? [] }
         runLoop(until: { !exists.isEmpty })
         XCTAssertEqual(exists, [.integer(1)], "and the EVAL cached it again")
         connection.close()
+    }
+
+    func testAScriptSentBeforeItsLoadWasAnsweredGoesWhole() throws {
+        let connection = RedisConnection(reactor: reactor, configuration: redisConfiguration, name: "test", logger: Logger(label: "test"))
+        let script = RedisScript("return ARGV[1] .. '?' -- \(UUID().uuidString)")
+        let unlisted = RedisScript("return ARGV[1] .. '.' -- \(UUID().uuidString)")
+        connection.scripts = [script]
+        var answers: [String?] = []
+        connection.evaluate(script, keys: [], arguments: ["early"]) { answers.append(try? $0.get().text) }
+        XCTAssertNil(connection.sha(of: script), "not connected yet: no SHA known")
+        connection.start()
+        connection.evaluate(unlisted, keys: [], arguments: ["never loaded"]) { answers.append(try? $0.get().text) }
+        runLoop(until: { answers.count == 2 })
+        XCTAssertEqual(answers, ["early?", "never loaded."])
+        XCTAssertNotNil(connection.sha(of: script), "known once the load was answered")
+        XCTAssertNil(connection.sha(of: unlisted))
+        connection.close()
+    }
+
+    /// A command that blocks the connection on the server (BLPOP on a key nobody fills), then
+    /// `count` PINGs queued behind it: all in flight until the connection goes. Returns how
+    /// many times each completion ran, and the connection's client id.
+    private func blockedCommands(on connection: RedisConnection, count: Int) throws -> (calls: () -> [Int], clientID: Int64) {
+        var id: Int64?
+        connection.send(["CLIENT", "ID"]) { id = try? $0.get().integer }
+        runLoop(until: { id != nil })
+        let clientID = try XCTUnwrap(id)
+        var calls = [Int](repeating: 0, count: count + 1)
+        connection.send(["BLPOP", "dsched_test_never_filled_\(UUID().uuidString)", "30"]) { outcome in
+            calls[0] += 1
+            guard case .failure(.disconnected) = outcome else { return XCTFail("BLPOP: expected .disconnected, got \(outcome)") }
+        }
+        for index in 1...count {
+            connection.send(["PING"]) { outcome in
+                calls[index] += 1
+                guard case .failure(.disconnected) = outcome else { return XCTFail("PING \(index): expected .disconnected, got \(outcome)") }
+            }
+        }
+        return ({ calls }, clientID)
+    }
+
+    func testEveryCommandInFlightCompletesOnceWhenTheServerDropsTheConnection() throws {
+        let connection = RedisConnection(reactor: reactor, configuration: redisConfiguration, name: "test", logger: Logger(label: "test"))
+        var connects = 0
+        connection.onConnect = { connects += 1 }
+        connection.start()
+        let (calls, clientID) = try blockedCommands(on: connection, count: 200)
+        let killer = RedisConnection(reactor: reactor, configuration: redisConfiguration, name: "killer", logger: Logger(label: "test"))
+        killer.start()
+        var blocked = false
+        runLoop(until: {
+            killer.send(["CLIENT", "LIST", "ID", String(clientID)]) { blocked = (try? $0.get().text)?.contains("flags=b") == true }
+            return blocked
+        })
+        XCTAssertTrue(blocked, "the BLPOP holds the connection, the PINGs wait behind it")
+        var killed: Int64?
+        killer.send(["CLIENT", "KILL", "ID", String(clientID)]) { killed = try? $0.get().integer }
+        var pong: String?
+        runLoop(until: { killed != nil && connects == 2 })
+        connection.send(["PING"]) { pong = try? $0.get().text }
+        runLoop(until: { pong != nil })
+        XCTAssertEqual(killed, 1)
+        XCTAssertEqual(pong, "PONG", "the connection came back")
+        XCTAssertEqual(calls(), [Int](repeating: 1, count: 201), "each completion ran exactly once")
+        connection.close()
+        killer.close()
+    }
+
+    func testEveryCommandInFlightCompletesOnceWhenTheConnectionIsClosed() throws {
+        let connection = RedisConnection(reactor: reactor, configuration: redisConfiguration, name: "test", logger: Logger(label: "test"))
+        connection.start()
+        let (calls, _) = try blockedCommands(on: connection, count: 200)
+        connection.close()
+        XCTAssertEqual(calls(), [Int](repeating: 1, count: 201), "each completion ran exactly once, during close")
     }
 }

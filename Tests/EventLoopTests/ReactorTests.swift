@@ -1,7 +1,6 @@
 import EventLoop
 import Glibc
 import XCTest
-@testable import Server
 
 final class ReactorTests: XCTestCase {
     func testOneShotAndRepeatingTimersFireAndStop() throws {
@@ -44,18 +43,6 @@ final class ReactorTests: XCTestCase {
         XCTAssertEqual(received, [7, 9])
         watcher.set(events: [])
         XCTAssertFalse(watcher.isActive, "no events means stopped")
-    }
-
-    func testWakeUpRunsItsCallbackOnceForSeveralSignals() throws {
-        let reactor = try Reactor()
-        var calls = 0
-        let wakeUp = WakeUp(reactor: reactor) { calls += 1 }
-        let stopper = TimerWatcher(reactor: reactor) { reactor.stop() }
-        wakeUp.signal()
-        wakeUp.signal()
-        stopper.start(after: 0.05)
-        reactor.run()
-        XCTAssertEqual(calls, 1)
     }
 
     func testSignalWatcherDeliversTheSignalOnTheLoop() throws {

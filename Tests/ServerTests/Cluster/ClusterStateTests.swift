@@ -17,6 +17,14 @@ final class ClusterStateTests: XCTestCase {
         XCTAssertNil(ClusterState.Heartbeat(json: "not json"))
     }
 
+    func testHeartbeatJSONCarriesTheAddressAndEveryFigureInKeyOrder() {
+        var load = load
+        load.scheduled = 3
+        XCTAssertEqual(ClusterState.Heartbeat(address: "10.0.0.1:8080", load: load).json,
+                       #"{"address":"10.0.0.1:8080","cached_kb":300,"cpu_host":0.5,"cpu_process":1.25,"jobs":3,"#
+                           + #""mem_available_kb":400,"mem_total_kb":1000,"rss_kb":60000,"scheduled":3,"weight":0.25,"workers":2}"#)
+    }
+
     func testStateReplyParses() throws {
         let heartbeat = ClusterState.Heartbeat(address: "127.0.0.1:1", load: load).json
         let reply = RedisReply.array([
