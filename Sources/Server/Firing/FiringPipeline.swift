@@ -90,7 +90,7 @@ public final class FiringPipeline {
     private let jobStore: JobStore
     private let runStore: RunStore
     private let logger: Logger
-    private var supervisor: Supervisor!
+    private let workerPool: WorkerPool
     private var wheel: ReactorTimingWheel<Timer>!
     private var reloadTimer: TimerWatcher!
 
@@ -139,21 +139,16 @@ public final class FiringPipeline {
     private var drainTimer: TimerWatcher?
 
     public init(reactor: Reactor, configuration: Configuration, jobStore: JobStore, runStore: RunStore,
-                supervisorConfiguration: Supervisor.Configuration, logger: Logger) {
+                workerPool: WorkerPool, logger: Logger) {
         self.reactor = reactor
         self.configuration = configuration
         self.jobStore = jobStore
         self.runStore = runStore
+        self.workerPool = workerPool
         self.logger = logger
         wheel = ReactorTimingWheel(reactor: reactor) { [unowned self] expired in
             self.expired(expired.payload, at: expired.deadline)
         }
-        supervisor = Supervisor(reactor: reactor, configuration: supervisorConfiguration, logger: logger, events: .init(
-            started: { [unowned self] runID, pid, at in started(runID: runID, pid: pid, at: at) },
-            finished: { [unowned self] result in finished(result) },
-            lost: { [unowned self] requests in lost(requests) },
-            workerReady: { [unowned self] in drainBacklog() }
-        ))
         reloadTimer = TimerWatcher(reactor: reactor) { [unowned self] in reload() }
         storeRetryTimer = TimerWatcher(reactor: reactor) { [unowned self] in
             guard recovered else { return recoverOwnRuns() }
@@ -163,7 +158,8 @@ public final class FiringPipeline {
     }
 
     public func start() {
-        supervisor.start()
+        workerPool.delegate = self
+        workerPool.start()
         recoverOwnRuns()
         reloadTimer.start(after: configuration.reloadInterval, every: configuration.reloadInterval)
     }
@@ -181,13 +177,12 @@ public final class FiringPipeline {
                 logger.warning("stopping with runs in flight", metadata: ["runs": "\(liveRuns.count)"])
             }
             drainTimer = nil
-            supervisor.stop()
-            completion()
+            workerPool.stop(completion: completion)
         }
         drainTimer?.start(after: 0, every: 0.05)
     }
 
-    public var workers: [Supervisor.WorkerInfo] { supervisor.info }
+    public var workers: [WorkerInfo] { workerPool.workers }
 
     /// Jobs in the wheel.
     public var scheduledJobs: Int { entries.count }
@@ -484,7 +479,7 @@ public final class FiringPipeline {
                 runStore.claim([claim], nodeID: configuration.nodeID, skipped: true) { _ in }
                 return
             case .replace:
-                entry.live.forEach { supervisor.cancel(runID: $0) }
+                entry.live.forEach { workerPool.cancel(runID: $0) }
             case .allow:
                 break
             }
@@ -562,7 +557,7 @@ public final class FiringPipeline {
             timeoutMilliseconds: job.definition.timeoutMilliseconds, outputLimit: configuration.outputLimit)
         liveRuns[run.id] = LiveRun(runID: run.id, claim: TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt))
         entries[job.id]?.live.insert(run.id)
-        if !backlog.isEmpty || !supervisor.dispatch(request) {
+        if !backlog.isEmpty || !workerPool.dispatch(request) {
             guard backlog.count < configuration.maxBacklog else {
                 lost([request])
                 return
@@ -572,7 +567,7 @@ public final class FiringPipeline {
     }
 
     private func drainBacklog() {
-        while let request = backlog.first, supervisor.dispatch(request) {
+        while let request = backlog.first, workerPool.dispatch(request) {
             backlog.removeFirst()
         }
     }
@@ -643,4 +638,11 @@ public final class FiringPipeline {
             remove(jobID: claim.jobID)
         }
     }
+}
+
+extension FiringPipeline: WorkerPoolDelegate {
+    public func runStarted(runID: Int64, workerPID: Int32, at: Int64) { started(runID: runID, pid: workerPID, at: at) }
+    public func runFinished(_ result: WorkerMessage.RunResult) { finished(result) }
+    public func runsLost(_ requests: [WorkerMessage.RunRequest]) { lost(requests) }
+    public func workerReady() { drainBacklog() }
 }

@@ -40,8 +40,9 @@ public final class Node {
         var firingConfiguration = FiringPipeline.Configuration(nodeID: configuration.nodeID)
         firingConfiguration.reloadInterval = configuration.reloadInterval
         firingConfiguration.outputLimit = configuration.outputLimit
+        let supervisor = Supervisor(reactor: reactor, configuration: supervisorConfiguration, logger: logger)
         let pipeline = FiringPipeline(reactor: reactor, configuration: firingConfiguration, jobStore: store, runStore: runStore,
-                                      supervisorConfiguration: supervisorConfiguration, logger: logger)
+                                      workerPool: supervisor, logger: logger)
         self.pipeline = pipeline
         var redisConfiguration = RedisConnection.Configuration(host: configuration.redis.host, port: configuration.redis.port)
         redisConfiguration.maxQueued = configuration.redis.maxQueued
