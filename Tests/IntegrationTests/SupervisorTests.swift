@@ -65,6 +65,9 @@ final class SupervisorTests: XCTestCase {
     @discardableResult
     private func runLoop(seconds: Double = 10, until done: @escaping () -> Bool) -> Bool {
         let reactor = reactor!
+        // The loop's clock stood still since it last ran (maybe another test, long ago): timers
+        // armed from that time would be due at once.
+        reactor.updateNow()
         let check = TimerWatcher(reactor: reactor) { if done() { reactor.stop() } }
         let deadline = TimerWatcher(reactor: reactor) { reactor.stop() }
         check.start(after: 0.01, every: 0.01)
