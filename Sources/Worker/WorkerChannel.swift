@@ -40,7 +40,7 @@ public final class WorkerChannel {
     private static let readsPerWakeUp = 16
 
     /// Takes ownership of `fd`, which must already be nonblocking. `onMessage` and `onEnd` are
-    /// called from the loop; the owner may drop the channel from either.
+    /// called from the loop.
     public init(fd: Int32, reactor: Reactor, onMessage: @escaping (WorkerMessage) -> Void,
                 onEnd: @escaping (WorkerChannelError) -> Void) {
         self.fd = fd
