@@ -1,35 +1,37 @@
-// WorkerChannel: the worker's end of its socketpair to the master, on the worker's loop.
+// WorkerChannel: one end of the socketpair between the master and a worker, on that process's
+// loop — the same type at both ends (the worker's WorkerProcess, the master's WorkerHandle).
 //
-// Reads are nonblocking and feed a FrameDecoder; each complete frame becomes a WorkerMessage.
-// Writes are buffered: `send` writes what the socket takes at once and keeps the rest, with
-// write interest only while something is left (the ae habit). The channel owns the fd and
-// closes it once, on deinit. It ends once — EOF, a socket error, or a frame that cannot be
-// trusted — and tells its owner, after which it neither reads nor writes.
+// Reads are nonblocking, into a temporary allocation, and feed a FrameDecoder; each complete
+// frame becomes a WorkerMessage. Writes are buffered (OutboundBuffer): `send` writes what the
+// socket takes at once and keeps the rest, with write interest only while something is left
+// (the ae habit). The channel owns the fd and closes it once, on deinit. It ends once — EOF, a
+// socket error, or a frame that cannot be trusted — and tells its owner, after which it neither
+// reads nor writes.
 import EventLoop
 import Glibc
 
 public enum WorkerChannelError: Error, CustomStringConvertible {
-    /// The master closed its end (or died).
-    case closedByMaster
+    /// The other end closed (or its process died).
+    case closedByPeer
     case socketError(String)
     /// A frame or message that cannot be trusted: the stream is out of step.
     case protocolError(String)
 
     public var description: String {
         switch self {
-        case .closedByMaster: return "the master closed the channel"
+        case .closedByPeer: return "the other end closed the channel"
         case .socketError(let error): return "channel error: \(error)"
         case .protocolError(let reason): return "protocol error: \(reason)"
         }
     }
 }
 
-final class WorkerChannel {
+public final class WorkerChannel {
     private let fd: Int32
     private var watcher: IOWatcher!
     private var decoder = FrameDecoder()
-    private var outgoing: [UInt8] = []
-    private var outgoingStart = 0
+    /// Capacity beyond 1 MiB (a large result's frame) is given back once written.
+    private var outgoing = OutboundBuffer(keptCapacity: 1 << 20)
     private var ended = false
     private let onMessage: (WorkerMessage) -> Void
     private let onEnd: (WorkerChannelError) -> Void
@@ -37,15 +39,18 @@ final class WorkerChannel {
     private static let readSize = 65536
     private static let readsPerWakeUp = 16
 
-    /// Takes ownership of `fd`, which must already be nonblocking.
-    init(fd: Int32, reactor: Reactor, onMessage: @escaping (WorkerMessage) -> Void,
-         onEnd: @escaping (WorkerChannelError) -> Void) {
+    /// Takes ownership of `fd`, which must already be nonblocking. `onMessage` and `onEnd` are
+    /// called from the loop.
+    public init(fd: Int32, reactor: Reactor, onMessage: @escaping (WorkerMessage) -> Void,
+                onEnd: @escaping (WorkerChannelError) -> Void) {
         self.fd = fd
         self.onMessage = onMessage
         self.onEnd = onEnd
         watcher = IOWatcher(reactor: reactor, fd: fd, events: .read) { [unowned self] events in
-            if events.contains(.write) { flush() }
-            if events.contains(.read) { receive() }
+            withExtendedLifetime(self) {
+                if events.contains(.write) { flush() }
+                if events.contains(.read) { receive() }
+            }
         }
         watcher.start()
     }
@@ -56,9 +61,10 @@ final class WorkerChannel {
     }
 
     /// Whether bytes wait for the socket to take them.
-    var hasPendingOutput: Bool { outgoingStart < outgoing.count }
+    public var hasPendingOutput: Bool { !outgoing.isEmpty }
 
-    func send(_ message: WorkerMessage) {
+    /// Queues `message` and writes what the socket takes; does nothing once the channel ended.
+    public func send(_ message: WorkerMessage) {
         guard !ended else { return }
         let bytes: [UInt8]
         do {
@@ -67,19 +73,19 @@ final class WorkerChannel {
             end(.protocolError("could not encode \(message): \(error)"))
             return
         }
-        outgoing.append(contentsOf: bytes)
+        outgoing.append(bytes)
         flush()
     }
 
     /// A message's frame. A result whose output makes the frame too large for the protocol
     /// keeps a shorter tail of it (halved until it fits), marked truncated: the run must be
     /// reported whatever its output limit.
-    static func encode(_ message: WorkerMessage) throws -> [UInt8] {
+    static func encode(_ message: WorkerMessage) throws(FrameError) -> [UInt8] {
         var message = message
         while true {
-            do {
+            do throws(FrameError) {
                 return try message.frame().encoded()
-            } catch let error as FrameError {
+            } catch {
                 guard case .tooLarge = error, message.shortenOutput() else { throw error }
             }
         }
@@ -97,7 +103,7 @@ final class WorkerChannel {
                 }
                 guard case .done(let count) = result else { return }
                 guard count > 0 else {
-                    end(.closedByMaster)
+                    end(.closedByPeer)
                     return
                 }
                 decoder.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
@@ -118,32 +124,20 @@ final class WorkerChannel {
     }
 
     private func flush() {
-        while !ended && hasPendingOutput {
-            let result: IOResult<Int>
-            do {
-                result = try outgoing.withUnsafeBytes { bytes in
-                    try systemCall("write") { write(fd, bytes.baseAddress! + outgoingStart, bytes.count - outgoingStart) }
-                }
-            } catch {
-                end(Self.reason(error))
-                return
-            }
-            guard case .done(let count) = result else { break }
-            outgoingStart += count
+        guard !ended else { return }
+        do {
+            _ = try outgoing.write(to: fd)
+        } catch {
+            end(Self.reason(error))
+            return
         }
-        if !hasPendingOutput {
-            outgoing.removeAll(keepingCapacity: outgoing.count <= 1 << 20)
-            outgoingStart = 0
-        }
-        if !ended {
-            watcher.set(events: hasPendingOutput ? [.read, .write] : .read)
-        }
+        watcher.set(events: hasPendingOutput ? [.read, .write] : .read)
     }
 
-    /// A reset or a broken pipe is the master going away, like EOF.
+    /// A reset or a broken pipe is the other end going away, like EOF.
     private static func reason(_ error: Error) -> WorkerChannelError {
         if let error = error as? SystemError, error.errno == EPIPE || error.errno == ECONNRESET {
-            return .closedByMaster
+            return .closedByPeer
         }
         return .socketError("\(error)")
     }

@@ -1,15 +1,16 @@
 // WorkerMessage: what master and worker say to each other, one message per Frame.
 //
-// The frame's kind says which message it is; the payload is the message as JSON (a few
-// messages per run: their cost is nothing beside spawning a process). Times are epoch
-// milliseconds.
-import Foundation
+// The frame's kind says which message it is; the payload holds the message's fields in a fixed
+// binary layout (WorkerMessage+Frame.swift). Times are epoch milliseconds.
 
 public enum WorkerMessage: Equatable, Sendable {
     /// master → worker: run a script.
     case run(RunRequest)
     /// master → worker: stop a run (TERM to its process group, KILL after the grace period).
     case cancel(runID: Int64)
+    /// master → worker: stop every run (KILL to their process groups) and exit, as on SIGTERM.
+    /// The first stage of the master's staged stop.
+    case stop
     /// worker → master: the script's process exists.
     case started(runID: Int64, pid: Int32, startedAt: Int64)
     /// worker → master: the script is over (or could not start).
@@ -17,7 +18,7 @@ public enum WorkerMessage: Equatable, Sendable {
     /// worker → master, every second: the worker's own footprint.
     case stats(WorkerStats)
 
-    public struct RunRequest: Codable, Equatable, Sendable {
+    public struct RunRequest: Equatable, Sendable {
         public var runID: Int64
         public var jobID: Int64
         public var jobName: String
@@ -42,7 +43,7 @@ public enum WorkerMessage: Equatable, Sendable {
         }
     }
 
-    public struct RunResult: Codable, Equatable, Sendable {
+    public struct RunResult: Equatable, Sendable {
         public var runID: Int64
         /// Exit status when the script exited; nil when a signal ended it or it never started.
         public var exitCode: Int32?
@@ -79,7 +80,7 @@ public enum WorkerMessage: Equatable, Sendable {
         }
     }
 
-    public struct WorkerStats: Codable, Equatable, Sendable {
+    public struct WorkerStats: Equatable, Sendable {
         public var rssKilobytes: Int
         public var cpuMilliseconds: Int64
         public var running: Int
@@ -88,55 +89,6 @@ public enum WorkerMessage: Equatable, Sendable {
             self.rssKilobytes = rssKilobytes
             self.cpuMilliseconds = cpuMilliseconds
             self.running = running
-        }
-    }
-
-    private enum Kind: UInt8 {
-        case run = 1, cancel, started, finished, stats
-    }
-
-    private struct CancelPayload: Codable { var runID: Int64 }
-    private struct StartedPayload: Codable { var runID: Int64; var pid: Int32; var startedAt: Int64 }
-
-    public func frame() throws -> Frame {
-        let encoder = JSONEncoder()
-        switch self {
-        case .run(let request):
-            return Frame(kind: Kind.run.rawValue, payload: Array(try encoder.encode(request)))
-        case .cancel(let runID):
-            return Frame(kind: Kind.cancel.rawValue, payload: Array(try encoder.encode(CancelPayload(runID: runID))))
-        case .started(let runID, let pid, let startedAt):
-            return Frame(kind: Kind.started.rawValue,
-                         payload: Array(try encoder.encode(StartedPayload(runID: runID, pid: pid, startedAt: startedAt))))
-        case .finished(let result):
-            return Frame(kind: Kind.finished.rawValue, payload: Array(try encoder.encode(result)))
-        case .stats(let stats):
-            return Frame(kind: Kind.stats.rawValue, payload: Array(try encoder.encode(stats)))
-        }
-    }
-
-    public init(frame: Frame) throws {
-        let decoder = JSONDecoder()
-        let data = Data(frame.payload)
-        switch Kind(rawValue: frame.kind) {
-        case .run: self = .run(try decoder.decode(RunRequest.self, from: data))
-        case .cancel: self = .cancel(runID: try decoder.decode(CancelPayload.self, from: data).runID)
-        case .started:
-            let started = try decoder.decode(StartedPayload.self, from: data)
-            self = .started(runID: started.runID, pid: started.pid, startedAt: started.startedAt)
-        case .finished: self = .finished(try decoder.decode(RunResult.self, from: data))
-        case .stats: self = .stats(try decoder.decode(WorkerStats.self, from: data))
-        case nil: throw WorkerMessageError.unknownKind(frame.kind)
-        }
-    }
-}
-
-public enum WorkerMessageError: Error, Equatable, CustomStringConvertible {
-    case unknownKind(UInt8)
-
-    public var description: String {
-        switch self {
-        case .unknownKind(let kind): return "unknown worker message kind \(kind)"
         }
     }
 }

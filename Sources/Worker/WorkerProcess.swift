@@ -5,9 +5,10 @@
 // reaps its scripts itself with wait4, which also yields their resource usage. Runs start in
 // the order they arrive, at most `maxConcurrent` at once; the rest wait (RunQueue).
 //
-// The worker never outlives its master: a parent-death signal (SIGTERM, handled like the
-// master's own SIGTERM, so that the scripts die too), and EOF on the channel. Either way
-// every running script's process group gets SIGKILL and the loop ends.
+// The worker stops when the master asks (a `stop` message, the first stage of its staged stop)
+// or sends SIGTERM, and never outlives its master: a parent-death signal (SIGTERM too), and EOF
+// on the channel. Every way, every running script's process group gets SIGKILL and the loop
+// ends. A start that cannot succeed (an unusable channel fd) exits with WorkerExitCode.fatal.
 import EventLoop
 import Foundation
 import Glibc
@@ -16,7 +17,7 @@ import Logging
 public enum WorkerProcessError: Error, Equatable, CustomStringConvertible {
     /// The parent exited before the worker could ask to die with it.
     case orphaned
-    /// The channel fd is not an open descriptor.
+    /// The channel fd is not an open descriptor (fatal: see WorkerExitCode).
     case badChannel(fd: Int32, errno: Int32)
 
     public var description: String {
@@ -79,8 +80,8 @@ public final class WorkerProcess {
         statsTimer.start(after: 1, every: 1)
     }
 
-    /// Runs until the master goes away or SIGTERM arrives; throws when the channel broke
-    /// (a socket error, or a message that cannot be trusted).
+    /// Runs until the master asks it to stop or goes away, or SIGTERM arrives; throws when the
+    /// channel broke (a socket error, or a message that cannot be trusted).
     public func run() throws(WorkerChannelError) {
         logger.info("worker started", metadata: [
             "fd": "\(configuration.fd)", "max_concurrent": "\(configuration.maxConcurrent)",
@@ -88,7 +89,7 @@ public final class WorkerProcess {
         ])
         reactor.run()
         if case .channelEnded(let end) = stopReason {
-            if case .closedByMaster = end { return }
+            if case .closedByPeer = end { return }
             throw end
         }
     }
@@ -129,6 +130,8 @@ public final class WorkerProcess {
             } else {
                 logger.debug("cancel of a run that is not here (already finished?)", metadata: ["run_id": "\(runID)"])
             }
+        case .stop:
+            stop(.asked)
         case .started, .finished, .stats:
             // Only a worker sends these: a master that does is out of step with us.
             stop(.channelEnded(.protocolError("the master sent a worker's message: \(message)")))
@@ -199,11 +202,13 @@ public final class WorkerProcess {
     }
 
     private enum StopReason: CustomStringConvertible {
+        case asked
         case terminated
         case channelEnded(WorkerChannelError)
 
         var description: String {
             switch self {
+            case .asked: return "the master asked over the channel"
             case .terminated: return "SIGTERM (from the master, or from the kernel as the master exited)"
             case .channelEnded(let end): return end.description
             }

@@ -42,7 +42,7 @@ struct WorkerCommand: ParsableCommand {
             try WorkerProcess(configuration: configuration, logger: logger).run()
         } catch {
             logger.critical("worker failed", metadata: ["error": "\(error)"])
-            throw ExitCode(1)
+            throw ExitCode(WorkerExitCode.of(error))
         }
     }
 }

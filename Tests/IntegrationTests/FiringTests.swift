@@ -1,4 +1,4 @@
-// The firing pipeline end to end: the real binary with its worker processes, a real PostgreSQL.
+// The firing layer end to end: the real binary with its worker processes, a real PostgreSQL.
 import Foundation
 import XCTest
 

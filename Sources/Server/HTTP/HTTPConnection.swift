@@ -2,8 +2,8 @@
 //
 // Reads into the server's shared buffer, parses request by request (HTTPRequestParser pauses
 // at each one), hands each request to the handler with a Responder, and writes the answers in
-// request order whatever order they arrive in. Writes are buffered and flushed once per read
-// (pipelined answers go out in one write); partial writes wait for writability.
+// request order whatever order they arrive in. Writes are buffered (OutboundBuffer) and flushed
+// once per read (pipelined answers go out in one write); partial writes wait for writability.
 //
 // Back-pressure: when the answers waiting for the client exceed `maxBufferedResponseBytes`,
 // or `maxPipelinedRequests` requests are unanswered, the connection stops reading (bytes
@@ -36,15 +36,13 @@ final class HTTPConnection: ResponseSink {
     private var slots = Deque<Slot>()
     private var firstSequence = 0
 
-    private var outbound: [UInt8] = []
-    private var outboundSent = 0
+    private var outbound = OutboundBuffer()
     private var writeBlockedSince: Double?
 
     /// Bytes read while reading was paused by back-pressure, parsed when it resumes.
     private var unparsed: [UInt8] = []
     /// No further request will be parsed: one asked to close, was malformed, or the peer shut down.
     private var noMoreRequests = false
-    private var peerClosed = false
     private var continueOwed = false
     private var lastActivity: Double
     private var inReadHandler = false
@@ -71,7 +69,7 @@ final class HTTPConnection: ResponseSink {
 
     /// Whether nothing is in progress: no request being read, answered or written.
     var isIdle: Bool {
-        slots.isEmpty && !parser.inMessage && outboundSent == outbound.count && unparsed.isEmpty
+        slots.isEmpty && !parser.inMessage && outbound.isEmpty && unparsed.isEmpty
     }
 
     /// Graceful shutdown: an idle connection closes now; a busy one finishes what it has begun.
@@ -108,7 +106,6 @@ final class HTTPConnection: ResponseSink {
         case .wouldBlock:
             return
         case .done(0):
-            peerClosed = true
             noMoreRequests = true
             unparsed = []
         case .done(let count):
@@ -121,7 +118,7 @@ final class HTTPConnection: ResponseSink {
     }
 
     private var backPressured: Bool {
-        outbound.count - outboundSent > limits.maxBufferedResponseBytes || slots.count >= limits.maxPipelinedRequests
+        outbound.count > limits.maxBufferedResponseBytes || slots.count >= limits.maxPipelinedRequests
     }
 
     private func consume(_ bytes: UnsafeRawBufferPointer) {
@@ -191,10 +188,10 @@ final class HTTPConnection: ResponseSink {
         assert(slots[index].bytes == nil, "a request was answered twice")
         if index == 0 {
             let slot = slots.removeFirst()
-            serialize(response, for: slot, isLast: slots.isEmpty, into: &outbound)
+            outbound.appendInPlace { serialize(response, for: slot, isLast: slots.isEmpty, into: &$0) }
             firstSequence += 1
             while let ready = slots.first?.bytes {
-                outbound.append(contentsOf: ready)
+                outbound.append(ready)
                 slots.removeFirst()
                 firstSequence += 1
             }
@@ -225,36 +222,27 @@ final class HTTPConnection: ResponseSink {
 
     private func flush() {
         if continueOwed && slots.isEmpty {
-            outbound.append(contentsOf: "HTTP/1.1 100 Continue\r\n\r\n".utf8)
+            outbound.append("HTTP/1.1 100 Continue\r\n\r\n".utf8)
             continueOwed = false
         }
-        while outboundSent < outbound.count {
-            let result: IOResult<Int>
-            do {
-                result = try outbound.withUnsafeBytes { bytes in
-                    try systemCall("write") { Glibc.write(fd, bytes.baseAddress! + outboundSent, bytes.count - outboundSent) }
-                }
-            } catch {
-                close()
-                return
-            }
-            switch result {
-            case .done(let count):
-                outboundSent += count
-                writeBlockedSince = nil
-            case .wouldBlock:
-                if writeBlockedSince == nil {
-                    writeBlockedSince = server.reactor.monotonicNow
-                }
-                return
+        let outcome: OutboundBuffer.WriteOutcome
+        do {
+            outcome = try outbound.write(to: fd)
+        } catch {
+            close()
+            return
+        }
+        switch outcome {
+        case .drained:
+            // Idle time counts from the last answer too, not only from the last request.
+            lastActivity = server.reactor.monotonicNow
+            writeBlockedSince = nil
+        case .blocked(let written):
+            // The write timeout counts from the last progress.
+            if written > 0 || writeBlockedSince == nil {
+                writeBlockedSince = server.reactor.monotonicNow
             }
         }
-        // Idle time counts from the last answer too, not only from the last request.
-        lastActivity = server.reactor.monotonicNow
-        // Keep a small buffer's capacity for the next answer; give a large one back.
-        outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
-        outboundSent = 0
-        writeBlockedSince = nil
     }
 
     /// Brings interest, back-pressure and the timer in line with the state after an event.
@@ -269,7 +257,7 @@ final class HTTPConnection: ResponseSink {
             flush()
             if closed { return }
         }
-        let drained = outboundSent == outbound.count
+        let drained = outbound.isEmpty
         if drained && slots.isEmpty && (noMoreRequests || (server.isShuttingDown && !parser.inMessage)) {
             close()
             return
@@ -337,8 +325,10 @@ final class HTTPConnection: ResponseSink {
     private func parserAbandoned() {
         noMoreRequests = true
         if slots.isEmpty {
-            serialize(.error(.requestTimeout, code: "request_timeout", message: "the request was not received in time"),
-                      for: Slot(bytes: nil, headOnly: false, keepAlive: false, http10: false), isLast: true, into: &outbound)
+            outbound.appendInPlace {
+                serialize(.error(.requestTimeout, code: "request_timeout", message: "the request was not received in time"),
+                          for: Slot(bytes: nil, headOnly: false, keepAlive: false, http10: false), isLast: true, into: &$0)
+            }
             flush()
             close()
         } else {

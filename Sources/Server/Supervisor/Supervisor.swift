@@ -1,11 +1,17 @@
-// Supervisor: spawns the worker processes, reaps them, and replaces the ones that die.
+// Supervisor: spawns the worker processes, reaps them, replaces the ones that die, and stops
+// them in stages — the WorkerPool the firing layer dispatches runs to.
 //
-// Like nginx's master it only spawns, signals and reaps: workers are `posix_spawn`ed copies of
-// this binary (`dsched worker`, never a bare fork of a Swift process) with their end of a
-// socketpair as fd 3; they die with the master (PR_SET_PDEATHSIG, and EOF on the socket). A
-// worker that exits is restarted after an exponential back-off (100 ms doubling to 30 s, reset
-// once a worker has lived 30 s), so a crash loop is slowed and logged, never a fork storm.
-// Its in-flight runs are reported lost. Runs go to the running worker with the fewest in flight.
+// Like nginx's master it only spawns, signals and reaps, with one record per worker slot
+// (WorkerRecord). Workers are `posix_spawn`ed copies of this binary (WorkerSpawner) that die
+// with the master (PR_SET_PDEATHSIG, and EOF on the socket). A worker that dies is restarted
+// after an exponential back-off (RestartPolicy), unless it exited with WorkerExitCode.fatal
+// (it was started wrongly and would be again): then the slot is left down, `failed`. A dead
+// worker's in-flight runs are reported lost, and its scripts' process groups are killed.
+// Runs go to the running worker with the fewest in flight.
+//
+// `stop` is staged (StopSchedule): ask each worker over the channel, SIGTERM after a delay,
+// SIGKILL after a further, doubled one; it completes once every worker is reaped, or gives up
+// after the last stage.
 import EventLoop
 import Glibc
 import Logging
@@ -15,207 +21,242 @@ public final class Supervisor: WorkerPool {
     public struct Configuration: Sendable {
         public var workers: Int
         public var maxConcurrentPerWorker = 16
+        /// Seconds between TERM and KILL when a worker stops one of its runs (timeout, cancel).
         public var graceSeconds = 5.0
         public var logLevel = "info"
+        /// The `dsched` binary workers are spawned from; nil: this executable (the normal case).
+        public var executable: String?
+        /// Seconds from asking the workers to stop (over the channel) to SIGTERM; nil: a fifth
+        /// of `graceSeconds`, within 0.1...1 s. A worker asked to stop normally exits at once.
+        public var stopTerminateDelay: Double?
+        /// Seconds from SIGTERM to SIGKILL; nil: twice the TERM delay (nginx's doubling).
+        public var stopKillDelay: Double?
 
         public init(workers: Int) {
             self.workers = workers
         }
+
+        var stopSchedule: StopSchedule {
+            let terminate = stopTerminateDelay ?? min(max(graceSeconds / 5, 0.1), 1)
+            return StopSchedule(terminateDelay: terminate, killDelay: stopKillDelay ?? 2 * terminate)
+        }
     }
 
+    public weak var delegate: WorkerPoolDelegate?
     private let reactor: Reactor
     private let configuration: Configuration
     private let logger: Logger
-    public weak var delegate: WorkerPoolDelegate?
-    private let executable: String
-    private var handles: [WorkerHandle?]
+    private let spawner: WorkerSpawner
+    private var records: [WorkerRecord]
     private var childWatchers: [pid_t: ChildWatcher] = [:]
-    private var restartTimers: [Int: TimerWatcher] = [:]
-    private var crashes: [Int]
-    private(set) var restarts: [Int]
-    private var stopping = false
-    /// The master's environment less its secrets: scripts run with the worker's environment,
-    /// and a job's author must not read the database password or the API token from it.
-    private lazy var workerEnvironment: [UnsafeMutablePointer<CChar>?] = {
-        var variables: [UnsafeMutablePointer<CChar>?] = []
-        var cursor = environ
-        while let entry = cursor.pointee {
-            let text = String(cString: entry)
-            if !Self.secretVariables.contains(where: { text.hasPrefix($0 + "=") }) {
-                variables.append(entry)
-            }
-            cursor += 1
-        }
-        return variables + [nil]
-    }()
+    /// Set once `stop` is called, for good: a stopped supervisor starts nothing again.
+    private var stopping: StagedStop?
 
-    static let secretVariables = ["PGPASSWORD", "DSCHED_API_TOKEN"]
+    /// A stop: when it began, the last stage carried out, its timer, who waits for its end.
+    private struct StagedStop {
+        let schedule: StopSchedule
+        let began: Double
+        var stage = StopSchedule.Stage.ask
+        var timer: TimerWatcher?
+        var completions: [() -> Void]
+        /// Every worker is reaped, or the last stage passed: the completions have run.
+        var finished = false
+    }
 
     public init(reactor: Reactor, configuration: Configuration, logger: Logger) {
         self.reactor = reactor
         self.configuration = configuration
         self.logger = logger
-        handles = Array(repeating: nil, count: configuration.workers)
-        crashes = Array(repeating: 0, count: configuration.workers)
-        restarts = Array(repeating: 0, count: configuration.workers)
-        executable = Self.currentExecutable() ?? CommandLine.arguments[0]
+        spawner = WorkerSpawner(configuration: configuration)
+        records = (0..<configuration.workers).map(WorkerRecord.init(slot:))
     }
 
     public func start() {
-        for slot in 0..<configuration.workers {
+        for slot in records.indices {
             spawn(slot)
         }
     }
 
-    /// Asks every worker to stop (SIGTERM); they also die on their own when the master exits.
-    public func stop(completion: @escaping () -> Void) {
-        stopping = true
-        defer { completion() }
-        restartTimers.removeAll()
-        for worker in handles.compactMap({ $0 }) where worker.state == .running {
-            kill(worker.pid, SIGTERM)
-        }
-    }
-
-    /// Sends a run to the least-loaded running worker; false when none is running.
     public func dispatch(_ request: WorkerMessage.RunRequest) -> Bool {
-        guard let worker = handles.compactMap({ $0 }).filter({ $0.state == .running }).min(by: { $0.inFlight.count < $1.inFlight.count }) else {
-            return false
-        }
+        let running = records.filter { $0.state == .running }.compactMap(\.handle)
+        guard let worker = running.min(by: { $0.inFlight.count < $1.inFlight.count }) else { return false }
         worker.inFlight[request.runID] = request
         worker.send(.run(request))
         return true
     }
 
-    /// Asks the worker running `runID` to stop it.
     public func cancel(runID: Int64) {
-        for worker in handles.compactMap({ $0 }) where worker.inFlight[runID] != nil {
+        for worker in records.compactMap(\.handle) where worker.inFlight[runID] != nil {
             worker.send(.cancel(runID: runID))
         }
     }
 
-    public var workers: [WorkerInfo] {
-        (0..<handles.count).map { slot in
-            let worker = handles[slot]
-            return WorkerInfo(slot: slot, pid: worker?.pid ?? 0, state: worker?.state.rawValue ?? "restarting",
-                              inFlight: worker?.inFlight.count ?? 0, rssKilobytes: worker?.stats.rssKilobytes ?? 0,
-                              cpuMilliseconds: worker?.stats.cpuMilliseconds ?? 0, restarts: restarts[slot])
-        }
-    }
+    public var workers: [WorkerInfo] { records.map(\.info) }
 
     // MARK: - Spawning and reaping
 
     private func spawn(_ slot: Int) {
-        guard !stopping else { return }
-        var pair: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
-            scheduleRestart(slot, reason: "socketpair failed: errno \(errno)")
-            return
+        guard stopping == nil else { return }
+        switch spawner.spawn() {
+        case .failure(let error):
+            restart(slot, after: records[slot].startFailed(), reason: "\(error)")
+        case .success(let (pid, fd)):
+            records[slot].started(pid: pid, at: reactor.monotonicNow)
+            records[slot].handle = WorkerHandle(fd: fd, reactor: reactor,
+                                                onMessage: { [unowned self] in received($0, slot: slot) },
+                                                onEnd: { [unowned self] in channelEnded($0, slot: slot) })
+            childWatchers[pid] = ChildWatcher(reactor: reactor, pid: pid) { [unowned self] pid, status in
+                reaped(slot: slot, pid: pid, status: status)
+            }
+            logger.info("worker started", metadata: ["worker_pid": "\(pid)", "slot": "\(slot)"])
+            delegate?.workerReady()
         }
-        var (master, child) = (pair[0], pair[1])
-        if child == 3 {
-            // dup2(3, 3) would keep close-on-exec: move the child's end out of the way first.
-            let moved = fcntl(child, F_DUPFD_CLOEXEC, 10)
-            Glibc.close(child)
-            child = moved
-        }
-        _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // dup2 onto 3 clears close-on-exec for the child's copy; the originals stay private.
-        posix_spawn_file_actions_adddup2(&actions, child, 3)
-        let arguments = [executable, "worker", "--fd", "3", "--max-concurrent", String(configuration.maxConcurrentPerWorker),
-                         "--grace", String(configuration.graceSeconds), "--log-level", configuration.logLevel]
-        let cArguments = arguments.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = workerEnvironment.withUnsafeBufferPointer { environment in
-            posix_spawn(&pid, executable, &actions, nil, cArguments, UnsafeMutablePointer(mutating: environment.baseAddress))
-        }
-        Glibc.close(child)
-        guard status == 0 else {
-            Glibc.close(master)
-            scheduleRestart(slot, reason: "posix_spawn failed: \(String(cString: strerror(status)))")
-            return
-        }
-        handles[slot] = WorkerHandle(slot: slot, pid: pid, fd: master, reactor: reactor,
-                                     onMessage: { [unowned self] in received($1, from: $0) },
-                                     onBroken: { [unowned self] worker, reason in
-                                         logger.warning("worker channel broken", metadata: ["worker_pid": "\(worker.pid)", "reason": "\(reason)"])
-                                         kill(worker.pid, SIGKILL)
-                                     })
-        childWatchers[pid] = ChildWatcher(reactor: reactor, pid: pid) { [unowned self] pid, status in
-            reaped(slot: slot, pid: pid, status: status)
-        }
-        logger.info("worker started", metadata: ["worker_pid": "\(pid)", "slot": "\(slot)"])
-        delegate?.workerReady()
     }
 
     private func reaped(slot: Int, pid: pid_t, status: Int32) {
         childWatchers[pid] = nil
-        guard let worker = handles[slot], worker.pid == pid else { return }
-        worker.markExited()
-        handles[slot] = nil
-        let signal = status & 0x7f
-        let how = signal == 0 ? "exit code \((status >> 8) & 0xff)" : "signal \(signal)"
-        let lost = Array(worker.inFlight.values)
+        guard records[slot].pid == pid else { return }
+        let exit = WorkerExit(waitStatus: status)
+        let handle = records[slot].handle
+        records[slot].handle = nil
+        let lost = handle.map { Array($0.inFlight.values) } ?? []
         // Its scripts lead process groups of their own and outlive it: stop them, or a lost
         // run retried elsewhere would run twice at once.
-        for group in worker.scriptGroups.values where group > 0 {
+        for group in handle?.scriptGroups.values.filter({ $0 > 0 }) ?? [] {
             kill(-group, SIGKILL)
         }
-        if stopping {
-            logger.info("worker stopped", metadata: ["worker_pid": "\(pid)", "status": "\(how)"])
+        let next = records[slot].exited(exit, at: reactor.monotonicNow, supervisorStopping: stopping != nil)
+        let metadata: Logger.Metadata = ["worker_pid": "\(pid)", "slot": "\(slot)", "status": "\(exit)", "lost_runs": "\(lost.count)"]
+        if stopping != nil {
+            logger.info("worker stopped", metadata: metadata)
+        } else if exit.isFatal {
+            logger.error("worker exited with the fatal code: its slot is left down", metadata: metadata)
         } else {
-            logger.warning("worker died", metadata: ["worker_pid": "\(pid)", "status": "\(how)", "lost_runs": "\(lost.count)"])
+            logger.warning("worker died", metadata: metadata)
         }
         if !lost.isEmpty {
             delegate?.runsLost(lost)
         }
-        if reactor.monotonicNow - worker.startedAt > 30 {
-            crashes[slot] = 0
+        if case .restart(let delay) = next {
+            restart(slot, after: delay, reason: "\(exit)")
         }
-        scheduleRestart(slot, reason: how)
+        if stopping != nil && !records.contains(where: \.hasProcess) {
+            finishStop()
+        }
     }
 
-    private func scheduleRestart(_ slot: Int, reason: String) {
-        guard !stopping else { return }
-        let delay = min(0.1 * Double(1 << min(crashes[slot], 9)), 30)
-        crashes[slot] += 1
-        restarts[slot] += 1
-        if crashes[slot] >= 5 {
-            logger.error("worker crash loop: restarts slowed", metadata: ["slot": "\(slot)", "crashes": "\(crashes[slot])", "delay_s": "\(delay)", "reason": "\(reason)"])
+    private func restart(_ slot: Int, after delay: Double, reason: String) {
+        guard stopping == nil else { return }
+        if records[slot].policy.isCrashLoop {
+            logger.error("worker crash loop: restarts slowed", metadata: [
+                "slot": "\(slot)", "crashes": "\(records[slot].policy.crashes)", "delay_s": "\(delay)", "reason": "\(reason)",
+            ])
         }
         let timer = TimerWatcher(reactor: reactor) { [unowned self] in
-            restartTimers[slot] = nil
+            records[slot].restartTimer = nil
             spawn(slot)
         }
         timer.start(after: delay)
-        restartTimers[slot] = timer
+        records[slot].restartTimer = timer
     }
 
-    private func received(_ message: WorkerMessage, from worker: WorkerHandle) {
+    private func received(_ message: WorkerMessage, slot: Int) {
+        guard let worker = records[slot].handle else { return }
         switch message {
         case .started(let runID, let scriptPID, let at):
             worker.scriptGroups[runID] = scriptPID
-            delegate?.runStarted(runID: runID, workerPID: worker.pid, at: at)
+            delegate?.runStarted(runID: runID, workerPID: records[slot].pid, at: at)
         case .finished(let result):
             worker.inFlight[result.runID] = nil
             worker.scriptGroups[result.runID] = nil
             delegate?.runFinished(result)
         case .stats(let stats):
             worker.stats = stats
-        case .run, .cancel:
-            logger.warning("worker sent a master's message", metadata: ["worker_pid": "\(worker.pid)"])
+        case .run, .cancel, .stop:
+            logger.warning("worker sent a master's message", metadata: ["worker_pid": "\(records[slot].pid)"])
         }
     }
 
-    /// This executable's path (readlink of /proc/self/exe), to spawn workers from.
-    private static func currentExecutable() -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { return nil }
-        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    /// A broken channel leaves a worker nobody can talk to: it is killed (and restarted when
+    /// reaped). A stopping worker closing its end is exiting as asked.
+    private func channelEnded(_ reason: WorkerChannelError, slot: Int) {
+        let pid = records[slot].pid
+        guard pid != 0 else { return }
+        if records[slot].state == .stopping, case .closedByPeer = reason {
+            logger.debug("stopping worker closed its channel", metadata: ["worker_pid": "\(pid)"])
+            return
+        }
+        logger.warning("worker channel broken", metadata: ["worker_pid": "\(pid)", "reason": "\(reason)"])
+        kill(pid, SIGKILL)
+    }
+
+    // MARK: - Staged stop
+
+    public func stop(completion: @escaping () -> Void) {
+        if let current = stopping {
+            if current.finished {
+                completion()
+            } else {
+                stopping?.completions.append(completion)
+            }
+            return
+        }
+        stopping = StagedStop(schedule: configuration.stopSchedule, began: reactor.monotonicNow, completions: [completion])
+        for slot in records.indices {
+            records[slot].supervisorStopping()
+            records[slot].handle?.send(.stop)
+        }
+        let live = records.filter(\.hasProcess).count
+        logger.info("stopping workers", metadata: ["workers": "\(live)"])
+        guard live > 0 else { return finishStop() }
+        armStopTimer()
+    }
+
+    /// Carries out the stages now due, then waits for the next one.
+    private func advanceStop() {
+        guard let current = stopping, !current.finished else { return }
+        let elapsed = reactor.monotonicNow - current.began
+        let due = current.schedule.stage(at: elapsed)
+        var stage = current.stage
+        while stage < due, let next = stage.next {
+            stage = next
+            signalLiveWorkers(for: stage)
+        }
+        stopping?.stage = stage
+        if stage == .abandon {
+            let left = records.filter(\.hasProcess).map { "\($0.pid)" }.joined(separator: ",")
+            logger.error("workers not reaped after SIGKILL: stop completes without them", metadata: ["worker_pids": "\(left)"])
+            finishStop()
+        } else {
+            armStopTimer()
+        }
+    }
+
+    private func signalLiveWorkers(for stage: StopSchedule.Stage) {
+        let signal: Int32
+        switch stage {
+        case .terminate: signal = SIGTERM
+        case .kill: signal = SIGKILL
+        case .ask, .abandon: return
+        }
+        for record in records where record.hasProcess {
+            logger.warning("worker slow to stop: signalled", metadata: ["worker_pid": "\(record.pid)", "signal": "\(signal)"])
+            kill(record.pid, signal)
+        }
+    }
+
+    private func armStopTimer() {
+        guard let current = stopping, let next = current.stage.next else { return }
+        let timer = current.timer ?? TimerWatcher(reactor: reactor) { [unowned self] in advanceStop() }
+        timer.start(after: current.schedule.start(of: next) - (reactor.monotonicNow - current.began))
+        stopping?.timer = timer
+    }
+
+    private func finishStop() {
+        guard let current = stopping, !current.finished else { return }
+        current.timer?.stop()
+        stopping?.finished = true
+        stopping?.completions = []
+        current.completions.forEach { $0() }
     }
 }

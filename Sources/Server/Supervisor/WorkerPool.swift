@@ -1,6 +1,6 @@
-// WorkerPool: the seam between the firing layer and the processes that run its runs. The
-// firing layer dispatches requests and hears back through the delegate; `Supervisor`
-// implements it with master-spawned worker processes.
+// WorkerPool: the seam between the firing layer and the processes that run its scripts. The
+// firing layer dispatches runs and hears back through its delegate; `Supervisor` is the pool of
+// `dsched worker` processes, and a test can stand in a pool of its own.
 import Worker
 
 /// What the firing layer hears from its workers (all calls on the reactor's loop).
@@ -16,9 +16,9 @@ public protocol WorkerPoolDelegate: AnyObject {
 
 /// The workers that run what the firing layer dispatches. `Supervisor` implements it.
 public protocol WorkerPool: AnyObject {
-    var delegate: WorkerPoolDelegate? { get set }
+    var delegate: WorkerPoolDelegate? { get set }   // held weakly by the implementation
     func start()
-    /// Staged stop; `completion` runs once every worker is reaped (or after the last stage).
+    /// Staged stop (see Supervisor); `completion` runs once every worker is reaped (or after the last stage).
     func stop(completion: @escaping () -> Void)
     /// Sends a run to the least-loaded running worker; false when none is running.
     func dispatch(_ request: WorkerMessage.RunRequest) -> Bool
@@ -26,15 +26,4 @@ public protocol WorkerPool: AnyObject {
     func cancel(runID: Int64)
     /// One line per worker slot, for GET /workers and the heartbeat.
     var workers: [WorkerInfo] { get }
-}
-
-/// One worker slot as GET /workers shows it.
-public struct WorkerInfo: Sendable {
-    public let slot: Int
-    public let pid: Int32
-    public let state: String
-    public let inFlight: Int
-    public let rssKilobytes: Int
-    public let cpuMilliseconds: Int64
-    public let restarts: Int
 }
