@@ -55,7 +55,7 @@ public final class Node {
         cluster = ClusterAgent(reactor: reactor, configuration: clusterConfiguration, pipeline: pipeline, jobStore: store,
                                runStore: runStore, logger: logger)
         let authenticator = Authenticator(token: configuration.apiToken)
-        HealthAPI(store: store).register(on: router)
+        HealthAPI(store: store, logger: logger).register(on: router)
         JobsAPI(store: store, authenticator: authenticator, now: { [reactor] in reactor.nowMilliseconds }, cluster: cluster)
             .register(on: router)
         RunsAPI(jobStore: store, runStore: runStore, pipeline: pipeline, authenticator: authenticator).register(on: router)
@@ -112,7 +112,7 @@ public enum NodeError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .insecureListen(let host):
-            return "refusing to listen on \(host) without --api-token: the job API runs shell commands. "
+            return "refusing to listen on \(host) without --api-token (an empty token is no token): the job API runs shell commands. "
                 + "Set --api-token (or DSCHED_API_TOKEN), or pass --insecure-no-auth if the network is trusted."
         }
     }
