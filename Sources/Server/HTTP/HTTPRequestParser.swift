@@ -129,12 +129,12 @@ final class HTTPRequestParser {
         if readingValue {
             finishField()
         }
-        fieldName.append(contentsOf: bytes)
-        guard bytes.allSatisfy(Self.isTokenCharacter) else {
-            failure = .malformed("header name \"\(String(decoding: fieldName, as: UTF8.self))\" is not a token (RFC 9110 §5.1): "
-                + "letters, digits and !#$%&'*+-.^_`|~ only")
+        if let bad = bytes.firstIndex(where: { !Self.isTokenCharacter($0) }) {
+            let name = String(decoding: fieldName + bytes[...bad], as: UTF8.self)  // up to the first byte at fault
+            failure = .malformed("header name \"\(name)\" is not a token (RFC 9110 §5.1): letters, digits and !#$%&'*+-.^_`|~ only")
             return 1
         }
+        fieldName.append(contentsOf: bytes)
         return countHead(bytes.count + 4)  // ": " and CRLF count toward the head too
     }
 
