@@ -34,7 +34,9 @@ public final class HealthAPI {
             if isReady {
                 logger.info("ready", metadata: ["dependencies": "postgres"])
             } else {
-                logger.warning("not ready", metadata: ["dependency": "postgres", "reason": "\(store.unavailableReason)"])
+                // libpq's messages span lines; the log keeps one line per event.
+                let reason = store.unavailableReason.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                logger.warning("not ready", metadata: ["dependency": "postgres", "reason": "\(reason)"])
             }
             wasReady = isReady
         }
