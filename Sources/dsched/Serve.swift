@@ -50,7 +50,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("JOB_PROCESSED"), help: "Redis key of the job → owner map (env JOB_PROCESSED, default dsched:job_processed).")
     var jobProcessed: String?
 
-    @Option(name: .long, help: "Bearer token every /jobs request must carry (env DSCHED_API_TOKEN; default none).")
+    @Option(name: .long, help: "Bearer token every /jobs request must carry (env DSCHED_API_TOKEN; default none; empty counts as none).")
     var apiToken: String?
 
     @Flag(name: .long, help: "Allow listening on a non-loopback address without --api-token (env DSCHED_INSECURE_NO_AUTH=1).")

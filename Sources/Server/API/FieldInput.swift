@@ -11,6 +11,9 @@ struct FieldInput {
         case refused
     }
 
+    /// Instants PostgreSQL and RFC 3339 both represent: years 1 to 9999 (epoch milliseconds).
+    static let timestampRange: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
+
     let value: JSONValue
     let path: String
     /// Now, in epoch milliseconds.
@@ -114,9 +117,6 @@ struct FieldInput {
             throw wrongType("a string (duration or cron) or an integer of milliseconds")
         }
     }
-
-    /// Instants PostgreSQL and RFC 3339 both represent: years 1 to 9999 (epoch milliseconds).
-    static let timestampRange: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
 
     /// An RFC 3339 timestamp in years 1 to 9999, as epoch milliseconds.
     func timestamp() throws(APIError) -> Int64 {

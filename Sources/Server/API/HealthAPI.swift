@@ -7,7 +7,6 @@ import Logging
 public final class HealthAPI {
     private static let ok = HTTPResponse(status: .ok, contentType: "application/json", body: Array(#"{"status":"ok"}"#.utf8))
     private static let ready = HTTPResponse(status: .ok, contentType: "application/json", body: Array(#"{"status":"ready"}"#.utf8))
-    // notReady, below: {"error":{"code":"not_ready","message":"postgres: not ready"},"not_ready":["postgres"],"status":"not_ready"}
 
     private let store: JobStore
     private let logger: Logger
@@ -43,7 +42,8 @@ public final class HealthAPI {
         return isReady ? Self.ready : Self.notReady
     }
 
-    /// 503 with the error body every error has, and the list of the dependencies not ready.
+    /// 503 with the error body every error has, and the list of the dependencies not ready:
+    /// `{"error":{"code":"not_ready","message":"postgres: not ready"},"not_ready":["postgres"],"status":"not_ready"}`.
     private static let notReady: HTTPResponse = {
         var json = JSONWriter()
         json.beginObject()

@@ -67,8 +67,8 @@ final class HTTPRequestParser {
     /// Returns how many bytes were consumed and what happened.
     func parse(_ bytes: UnsafeRawBufferPointer, now: Double) -> (consumed: Int, event: Event) {
         self.now = now
-        if let (offset, reason) = lines.scan(bytes) {
-            return (offset, .failed(.malformed(reason)))
+        if let reason = lines.scan(bytes) {
+            return (0, .failed(.malformed(reason)))
         }
         let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
         let consumed = http_parser_execute(parser, &HTTPRequestParser.settings, base, bytes.count)

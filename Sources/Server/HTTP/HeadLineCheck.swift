@@ -10,7 +10,7 @@
 //   so is white space between the request line and the first field, §2.2).
 //
 // Example: `GET / HTTP/1.1\r\nHost: x\r\n\r\n` passes; `GET / HTTP/1.1\nHost: x\r\n\r\n` fails
-// at offset 14 (its first LF); `…\r\nX: a\r\n b\r\n\r\n` fails at the space before `b`.
+// at its first LF; `…\r\nX: a\r\n b\r\n\r\n` fails at the space before `b`.
 struct HeadLineCheck {
     private enum State {
         /// Before a request line: the empty lines RFC 9112 §2.2 lets a server skip.
@@ -24,9 +24,9 @@ struct HeadLineCheck {
     private var state = State.betweenMessages
 
     /// Looks at `bytes`, the next bytes of the connection, up to the end of the current head.
-    /// Returns the offset in `bytes` of the first byte that breaks a rule and why, else nil.
-    mutating func scan(_ bytes: UnsafeRawBufferPointer) -> (offset: Int, reason: String)? {
-        for (offset, byte) in bytes.enumerated() {
+    /// Returns why the first byte that breaks a rule does, else nil.
+    mutating func scan(_ bytes: UnsafeRawBufferPointer) -> String? {
+        for byte in bytes {
             switch state {
             case .body:
                 return nil
@@ -36,13 +36,13 @@ struct HeadLineCheck {
                 }
             case .head(let previous, let lineStart):
                 if byte == UInt8(ascii: "\n") {
-                    guard previous == UInt8(ascii: "\r") else { return (offset, "a line ends with a bare LF, not CRLF (RFC 9112 §2.2)") }
+                    guard previous == UInt8(ascii: "\r") else { return "a line ends with a bare LF, not CRLF (RFC 9112 §2.2)" }
                     state = lineStart ? .body : .head(previous: byte, lineStart: true)
                 } else if byte == UInt8(ascii: "\r") {
                     state = .head(previous: byte, lineStart: lineStart)
                 } else {
                     if lineStart && (byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")) {
-                        return (offset, "a header line starts with white space: obs-fold is not accepted (RFC 9112 §5.2)")
+                        return "a header line starts with white space: obs-fold is not accepted (RFC 9112 §5.2)"
                     }
                     state = .head(previous: byte, lineStart: false)
                 }
