@@ -50,7 +50,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("JOB_PROCESSED"), help: "Redis key of the job → owner map (env JOB_PROCESSED, default dsched:job_processed).")
     var jobProcessed: String?
 
-    @Option(name: .long, help: "Bearer token every /jobs request must carry (env DSCHED_API_TOKEN; default none).")
+    @Option(name: .long, help: "Bearer token every /jobs request must carry (env DSCHED_API_TOKEN; default none; empty counts as none).")
     var apiToken: String?
 
     @Flag(name: .long, help: "Allow listening on a non-loopback address without --api-token (env DSCHED_INSECURE_NO_AUTH=1).")
@@ -144,7 +144,7 @@ struct Serve: ParsableCommand {
         config.http.bodyTimeout = try settings.seconds(bodyTimeout, env: "DSCHED_BODY_TIMEOUT", default: config.http.bodyTimeout)
         config.http.idleTimeout = try settings.seconds(idleTimeout, env: "DSCHED_IDLE_TIMEOUT", default: config.http.idleTimeout)
         config.http.writeTimeout = try settings.seconds(writeTimeout, env: "DSCHED_WRITE_TIMEOUT", default: config.http.writeTimeout)
-        config.apiToken = apiToken ?? settings.environment["DSCHED_API_TOKEN"]
+        config.apiToken = NodeConfiguration.apiToken(apiToken ?? settings.environment["DSCHED_API_TOKEN"])
         config.insecureNoAuth = insecureNoAuth || settings.environment["DSCHED_INSECURE_NO_AUTH"] == "1"
         config.postgres.queueTimeout = try settings.seconds(pgQueueTimeout, env: "DSCHED_PG_QUEUE_TIMEOUT", default: config.postgres.queueTimeout)
         config.postgres.connections = try settings.int(pgConnections, env: "DSCHED_PG_CONNECTIONS", default: config.postgres.connections, range: 1...64)

@@ -52,4 +52,51 @@ final class NextCommandTests: XCTestCase {
             XCTAssertEqual(result.stdout, "")
         }
     }
+
+    func testAFrequencyStartingWithADashGetsTheSchedulesOwnError() throws {
+        let cases: [([String], String)] = [
+            (["-90 * * * *"], "error: minute field: -90 is not a valid value; allowed 0-59\n"),
+            (["--from", "2026-01-01T00:00:00Z", "-90 * * * *"], "error: minute field: -90 is not a valid value; allowed 0-59\n"),
+            (["--", "-90 * * * *"], "error: minute field: -90 is not a valid value; allowed 0-59\n"),
+            (["-5"], "error: frequency field: -5 is out of range 0-9223372036854775807\n"),
+            (["-1-5 * * * *", "--count", "1"], "error: minute field: -1-5 is not a valid value; allowed 0-59\n"),
+        ]
+        for (arguments, message) in cases {
+            let result = try run(arguments)
+            XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr, message)
+            XCTAssertEqual(result.stdout, "")
+        }
+    }
+
+    func testUnknownOptionsAndUnquotedCronAreUsageErrors() throws {
+        let typo = try run(["1h", "--conut", "3"])
+        XCTAssertEqual(typo.status, 64)
+        XCTAssertTrue(typo.stderr.hasPrefix("Error: Unknown option '--conut'"), typo.stderr)
+        let unquoted = try run(["0", "9", "*", "*", "*"])
+        XCTAssertEqual(unquoted.status, 64)
+        XCTAssertTrue(unquoted.stderr.hasPrefix("Error: expected one <frequency>, got 5 arguments (0 9 * * *)"), unquoted.stderr)
+        let missing = try run([])
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.stderr.hasPrefix("Error: Missing expected argument '<frequency>'"), missing.stderr)
+    }
+
+    func testSchedulesEndWithTheYear9999AndSaySo() throws {
+        let none = try run(["* * * * * *", "--from", "9999-12-31T23:59:59Z"])
+        XCTAssertEqual(none.status, 0, none.stderr)
+        XCTAssertEqual(none.stdout, "", "no 10000-01-01T00:00:00Z")
+        XCTAssertEqual(none.stderr, "no tick after 9999-12-31T23:59:59.999Z: schedules end with year 9999\n")
+        let two = try run(["1s", "--from", "9999-12-31T23:59:57Z"])
+        XCTAssertEqual(two.stdout, "9999-12-31T23:59:58Z\n9999-12-31T23:59:59Z\n")
+        XCTAssertEqual(two.stderr, "no tick after 9999-12-31T23:59:59.999Z: schedules end with year 9999\n")
+        let once = try run(["1s", "--from", "2026-01-01T00:00:00Z", "--no-repeat"])
+        XCTAssertEqual(once.stdout, "2026-01-01T00:00:01Z\n")
+        XCTAssertEqual(once.stderr, "", "a job that does not repeat has one tick, and that is no end of the calendar")
+    }
+
+    func testADayOfWeekRangeMayEndOnSunday() throws {
+        let result = try run(["0 9 * * Sat-Sun", "--from", "2026-01-01T00:00:00Z", "--count", "4"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "2026-01-03T09:00:00Z\n2026-01-04T09:00:00Z\n2026-01-10T09:00:00Z\n2026-01-11T09:00:00Z\n")
+    }
 }

@@ -1,26 +1,66 @@
 // HealthAPI: the probes. `GET /healthz` (liveness): 200 while the loop answers at all.
-// `GET /readyz` (readiness): 200 when every dependency is reachable, else 503 naming which.
-public struct HealthAPI {
+// `GET /readyz` (readiness): 200 when every dependency is reachable, else 503 naming which
+// (`postgres`) and nothing more. Probes need no token, so the answer never carries the
+// database's host, port or libpq's words: those go to the log, once per change of readiness.
+import Logging
+
+public final class HealthAPI {
     private static let ok = HTTPResponse(status: .ok, contentType: "application/json", body: Array(#"{"status":"ok"}"#.utf8))
     private static let ready = HTTPResponse(status: .ok, contentType: "application/json", body: Array(#"{"status":"ready"}"#.utf8))
 
     private let store: JobStore
+    private let logger: Logger
+    /// Whether the last probe found the node ready; nil before the first probe.
+    private var wasReady: Bool?
 
-    public init(store: JobStore) {
+    public init(store: JobStore, logger: Logger) {
         self.store = store
+        self.logger = logger
     }
 
     public func register(on router: Router) {
         router.add("GET", "/healthz") { _, responder in
             responder.respond(HealthAPI.ok)
         }
-        router.add("GET", "/readyz") { [store] _, responder in
-            if store.isAvailable {
-                responder.respond(HealthAPI.ready)
-            } else {
-                responder.respond(APIError(.serviceUnavailable, "not_ready", "postgres: \(store.unavailableReason)",
-                                           retryAfterSeconds: 1).response)
-            }
+        router.add("GET", "/readyz") { [self] _, responder in
+            responder.respond(readiness())
         }
     }
+
+    private func readiness() -> HTTPResponse {
+        let isReady = store.isAvailable
+        if isReady != wasReady {
+            if isReady {
+                logger.info("ready", metadata: ["dependencies": "postgres"])
+            } else {
+                // libpq's messages span lines; the log keeps one line per event.
+                let reason = store.unavailableReason.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                logger.warning("not ready", metadata: ["dependency": "postgres", "reason": "\(reason)"])
+            }
+            wasReady = isReady
+        }
+        return isReady ? Self.ready : Self.notReady
+    }
+
+    /// 503 with the error body every error has, and the list of the dependencies not ready:
+    /// `{"error":{"code":"not_ready","message":"postgres: not ready"},"not_ready":["postgres"],"status":"not_ready"}`.
+    private static let notReady: HTTPResponse = {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("error")
+        json.beginObject()
+        json.key("code")
+        json.string("not_ready")
+        json.key("message")
+        json.string("postgres: not ready")
+        json.endObject()
+        json.key("not_ready")
+        json.beginArray()
+        json.string("postgres")
+        json.endArray()
+        json.key("status")
+        json.string("not_ready")
+        json.endObject()
+        return .json(.serviceUnavailable, json, headers: HTTPHeaders([("Retry-After", "1")]))
+    }()
 }

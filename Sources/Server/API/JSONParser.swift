@@ -3,7 +3,9 @@
 // Written for the submission path, where Foundation's JSONDecoder (through Codable, with a
 // trial decode per type) cost a quarter of the CPU. Strict: no trailing commas, no comments,
 // no leading zeros, no control characters in strings, nothing after the value; nesting is
-// bounded so a hostile body cannot exhaust the stack.
+// bounded so a hostile body cannot exhaust the stack. Strings are well-formed UTF-8 (RFC 8259
+// §8.1, RFC 3629): an invalid, overlong, truncated or surrogate sequence, or a `\u` escape
+// that leaves a lone surrogate, fails at its first byte instead of becoming U+FFFD.
 struct JSONParser {
     struct Failure: Error, Equatable {
         let offset: Int
@@ -128,7 +130,7 @@ struct JSONParser {
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw failure("control character in a string") }
-            index += 1
+            index += byte < 0x80 ? 1 : try utf8SequenceLength()
         }
         var scalars = Array(bytes[start..<index])
         while index < bytes.count {
@@ -154,29 +156,56 @@ struct JSONParser {
                 }
             default:
                 guard byte >= 0x20 else { throw failure("control character in a string") }
-                scalars.append(byte)
-                index += 1
+                let length = byte < 0x80 ? 1 : try utf8SequenceLength()
+                scalars.append(contentsOf: bytes[index..<index + length])
+                index += length
             }
         }
         throw failure("unterminated string")
     }
 
-    /// A `\u` escape of four hex digits (after the `u`), joining a surrogate pair; returns the scalar's UTF-8.
+    /// A `\u` escape of four hex digits (after the `u`), joining a surrogate pair; returns the
+    /// scalar's UTF-8. A lone surrogate fails at its escape's backslash.
     private mutating func unicodeEscape() throws(Failure) -> [UInt8] {
+        let escapeStart = index - 2
         var code = try hex4()
+        let unpaired = Failure(offset: escapeStart, reason: "unpaired surrogate \\u\(String(code, radix: 16, uppercase: true))")
         if (0xD800...0xDBFF).contains(code) {
             guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                throw failure("unpaired surrogate")
+                throw unpaired
             }
             index += 2
             let low = try hex4()
-            guard (0xDC00...0xDFFF).contains(low) else { throw failure("unpaired surrogate") }
+            guard (0xDC00...0xDFFF).contains(low) else { throw unpaired }
             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
         } else if (0xDC00...0xDFFF).contains(code) {
-            throw failure("unpaired surrogate")
+            throw unpaired
         }
         guard let scalar = Unicode.Scalar(code) else { throw failure("invalid code point") }
         return Array(String(Character(scalar)).utf8)
+    }
+
+    /// The length of the well-formed UTF-8 sequence of two to four bytes at `index`, per the
+    /// Unicode Standard's table 3-7 (RFC 3629 §4): the second byte's range leaves out overlong
+    /// forms (after E0, F0), surrogates (after ED) and code points past U+10FFFF (after F4);
+    /// C0, C1, F5-FF and continuation bytes never lead. Fails at the sequence's first byte.
+    private func utf8SequenceLength() throws(Failure) -> Int {
+        let (length, second): (Int, ClosedRange<UInt8>)
+        switch bytes[index] {
+        case 0xC2...0xDF: (length, second) = (2, 0x80...0xBF)
+        case 0xE0: (length, second) = (3, 0xA0...0xBF)
+        case 0xE1...0xEC, 0xEE...0xEF: (length, second) = (3, 0x80...0xBF)
+        case 0xED: (length, second) = (3, 0x80...0x9F)
+        case 0xF0: (length, second) = (4, 0x90...0xBF)
+        case 0xF1...0xF3: (length, second) = (4, 0x80...0xBF)
+        case 0xF4: (length, second) = (4, 0x80...0x8F)
+        default: throw failure("invalid UTF-8")
+        }
+        guard index + length <= bytes.count, second.contains(bytes[index + 1]),
+              bytes[index + 2..<index + length].allSatisfy({ (0x80...0xBF).contains($0) }) else {
+            throw failure("invalid UTF-8")
+        }
+        return length
     }
 
     private mutating func hex4() throws(Failure) -> UInt32 {

@@ -1,5 +1,8 @@
 // HTTPRequestParser: turns bytes into HTTPRequests with the C http-parser library, enforcing
-// the head and body limits as it goes.
+// the head and body limits as it goes, and what the library (built lenient) lets through:
+// header names must be tokens (RFC 9110 §5.1; it takes `Transfer-Encoding : chunked` for
+// chunked framing), lines end with CRLF and are not folded (`HeadLineCheck`), and bytes outside
+// ASCII in the target are percent-encoded so that the router judges them as text.
 //
 // It owns its `http_parser` struct. The parser is paused after every complete message, so
 // `parse` returns at each request boundary: the connection decides, request by request,
@@ -23,6 +26,7 @@ final class HTTPRequestParser {
 
     private let parser: UnsafeMutablePointer<http_parser>
     private let limits: HTTPLimits
+    private var lines = HeadLineCheck()
 
     // The message being assembled.
     private var url: [UInt8] = []
@@ -63,6 +67,9 @@ final class HTTPRequestParser {
     /// Returns how many bytes were consumed and what happened.
     func parse(_ bytes: UnsafeRawBufferPointer, now: Double) -> (consumed: Int, event: Event) {
         self.now = now
+        if let reason = lines.scan(bytes) {
+            return (0, .failed(.malformed(reason)))
+        }
         let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
         let consumed = http_parser_execute(parser, &HTTPRequestParser.settings, base, bytes.count)
         if completed != nil {
@@ -122,8 +129,25 @@ final class HTTPRequestParser {
         if readingValue {
             finishField()
         }
+        if let bad = bytes.firstIndex(where: { !Self.isTokenCharacter($0) }) {
+            let name = String(decoding: fieldName + bytes[...bad], as: UTF8.self)  // up to the first byte at fault
+            failure = .malformed("header name \"\(name)\" is not a token (RFC 9110 §5.1): letters, digits and !#$%&'*+-.^_`|~ only")
+            return 1
+        }
         fieldName.append(contentsOf: bytes)
         return countHead(bytes.count + 4)  // ": " and CRLF count toward the head too
+    }
+
+    /// tchar of RFC 9110 §5.6.2. http-parser, built lenient, also lets spaces into names.
+    private static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        tokenCharacters[Int(byte)]
+    }
+
+    private static let tokenCharacters: [Bool] = (0...255).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): true
+        default: "!#$%&'*+-.^_`|~".utf8.contains(UInt8(byte))
+        }
     }
 
     private func appendFieldValue(_ bytes: UnsafeRawBufferPointer) -> Int32 {
@@ -173,7 +197,7 @@ final class HTTPRequestParser {
         let method = HTTPRequestParser.methodNames[Int(parser.pointee.method)]
         var request = HTTPRequest(
             method: method,
-            target: String(decoding: url, as: UTF8.self),
+            target: Self.asciiTarget(url),
             headers: headers,
             body: body,
             versionMajor: Int(parser.pointee.http_major),
@@ -184,12 +208,30 @@ final class HTTPRequestParser {
             request.keepAlive = false  // no protocol upgrades: answer, then close
         }
         completed = request
+        lines.reset()
         body = []
         expectsContinue = false
         messageStartedAt = nil
         headCompletedAt = nil
         http_parser_pause(parser, 1)
         return 0
+    }
+
+    /// The target as sent, with each byte outside ASCII (http-parser lets them through)
+    /// percent-encoded (RFC 3986 §2.1): `/jobs?name=caf\xE9` → `/jobs?name=caf%E9`.
+    private static func asciiTarget(_ bytes: [UInt8]) -> String {
+        guard bytes.contains(where: { $0 >= 0x80 }) else { return String(decoding: bytes, as: UTF8.self) }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(bytes.count * 3)
+        for byte in bytes {
+            if byte < 0x80 {
+                encoded.append(byte)
+            } else {
+                encoded += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: encoded, as: UTF8.self)
     }
 
     private static let methodNames: [String] = (0...255).map { code in

@@ -1,8 +1,10 @@
 // Router: method + path pattern → handler, with `{name}` path parameters.
 //
-// Unknown path → 404; known path, other method → 405 with `Allow`. A GET route also answers
-// HEAD (the connection drops the body). Patterns without parameters are found by one
-// dictionary look-up; patterns with parameters are tried in the order they were added.
+// Unknown path → 404; known path, other method → 405 with `Allow`; a path or query parameter
+// that is not text once percent-decoded (not UTF-8, or holding NUL) → 400 naming it, so no
+// handler sees one. A GET route also answers HEAD (the connection drops the body). Patterns
+// without parameters are found by one dictionary look-up; patterns with parameters are tried
+// in the order they were added.
 public final class Router {
     private struct Route {
         let segments: [Segment]
@@ -43,11 +45,12 @@ public final class Router {
         let path = request.path
         let normalized = path.count > 1 && path.hasSuffix("/") ? path.dropLast() : path
         let handlers: [String: HTTPServer.Handler]
+        var sentParameters: [String: Substring] = [:]
         if let found = exact[String(normalized)] {
             handlers = found
         } else if let (found, parameters) = match(normalized) {
             handlers = found
-            request.pathParameters = parameters
+            sentParameters = parameters
         } else {
             responder.respond(.error(.notFound, code: "not_found", message: "no resource at \(path)"))
             return
@@ -62,20 +65,33 @@ public final class Router {
                                      headers: HTTPHeaders([("Allow", allow)])))
             return
         }
+        for (name, sent) in sentParameters.sorted(by: { $0.key < $1.key }) {
+            guard let text = PercentDecoding.text(sent) else { return responder.respond(Self.notText(name)) }
+            request.pathParameters[name] = text
+        }
+        if let name = request.invalidQueryParameter {
+            return responder.respond(Self.notText(String(name)))
+        }
         handler(request, responder)
     }
 
-    private func match(_ path: Substring) -> ([String: HTTPServer.Handler], [String: String])? {
+    /// The 400 for a parameter that is not text once percent-decoded.
+    private static func notText(_ name: String) -> HTTPResponse {
+        .error(.badRequest, code: "invalid_value", message: "\(name): must be UTF-8 text without NUL once percent-decoded", field: name)
+    }
+
+    /// The handlers of the first pattern `path` matches, and its parameters as sent.
+    private func match(_ path: Substring) -> ([String: HTTPServer.Handler], [String: Substring])? {
         let parts = path.split(separator: "/")
         for route in patterns where route.segments.count == parts.count {
-            var parameters: [String: String] = [:]
+            var parameters: [String: Substring] = [:]
             var matched = true
             for (segment, part) in zip(route.segments, parts) {
                 switch segment {
                 case .literal(let text):
                     if text != part { matched = false }
                 case .parameter(let name):
-                    parameters[name] = PercentDecoding.decode(part)
+                    parameters[name] = part
                 }
                 if !matched { break }
             }

@@ -57,7 +57,7 @@ public final class Node {
         firing = FiringLayer(reactor: reactor, configuration: firingConfiguration, jobStore: store, runStore: runStore,
                              workers: workers, ownership: cluster, logger: logger)
         let authenticator = Authenticator(token: configuration.apiToken)
-        HealthAPI(store: store).register(on: router)
+        HealthAPI(store: store, logger: logger).register(on: router)
         JobsAPI(store: store, authenticator: authenticator, now: { [reactor] in reactor.nowMilliseconds }, cluster: cluster)
             .register(on: router)
         RunsAPI(jobStore: store, runStore: runStore, firing: firing, workers: workers, authenticator: authenticator).register(on: router)
@@ -114,7 +114,7 @@ public enum NodeError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .insecureListen(let host):
-            return "refusing to listen on \(host) without --api-token: the job API runs shell commands. "
+            return "refusing to listen on \(host) without --api-token (an empty token is no token): the job API runs shell commands. "
                 + "Set --api-token (or DSCHED_API_TOKEN), or pass --insecure-no-auth if the network is trusted."
         }
     }

@@ -42,6 +42,7 @@ public struct NodeConfiguration: Sendable {
     public var keys = RedisKeys()
     public var http = HTTPLimits()
     /// Bearer token the job API requires; nil leaves it open (loopback only, unless insecureNoAuth).
+    /// Never empty: set it through `apiToken(_:)`.
     public var apiToken: String?
     /// Allows listening on a non-loopback address without a token.
     public var insecureNoAuth = false
@@ -69,6 +70,14 @@ public struct NodeConfiguration: Sendable {
     public var shutdownGrace = 10.0
 
     public init() {}
+
+    /// The token as given by a flag or the environment, or nil when there is none: an empty
+    /// (or all white space) token is no token, so `--api-token ""` or `DSCHED_API_TOKEN=`
+    /// leaves the API open, and the node then refuses to listen off loopback.
+    public static func apiToken(_ text: String?) -> String? {
+        guard let text, !text.allSatisfy(\.isWhitespace) else { return nil }
+        return text
+    }
 
     /// host-pid: unique among live nodes, and readable in run history.
     static func defaultNodeID() -> String {

@@ -49,6 +49,10 @@ public struct CronField: Equatable, Sendable {
     }
 
     /// Parses a list of items: `*`, `*/step`, `v`, `a-b`, `a-b/step`, `v/step` (v to the end).
+    /// A step runs from the item's first value to its last, restarting in every larger unit
+    /// (`*/7` minutes: 0, 7, …, 56, then 0 of the next hour); it is 1 to the field's span (60,
+    /// 24, 31, 12, 7). `*` and `v/step` end at the field's top (day-of-week: 6, Saturday, so
+    /// `1/2` there is MON, WED, FRI). In day-of-week a range ending in SUN or 0 ends at 7.
     init(_ text: Substring, kind: Kind) throws {
         let field = kind.rawValue
         let allowed = kind.allowed
@@ -86,7 +90,10 @@ public struct CronField: Equatable, Sendable {
         let ends = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         let first = try value(ends[0], kind: kind, item: item)
         guard ends.count == 2 else { return first...(stepped ? max(first, top) : first) }
-        let last = try value(ends[1], kind: kind, item: item)
+        var last = try value(ends[1], kind: kind, item: item)
+        if kind == .dayOfWeek && last == 0 && first > 0 {
+            last = 7  // Sunday closes a week: SAT-SUN, MON-SUN, fri-0 (as in cronie and croniter)
+        }
         guard first <= last else {
             throw ScheduleError.backwardsRange(field: kind.rawValue, text: String(text), allowed: kind.allowed)
         }

@@ -8,9 +8,15 @@
 /// - Cron ticks are the matching instants strictly after `start`.
 /// - Without repeat only the first tick exists; a period of 0 without repeat means "once, at
 ///   `start`".
+/// - Every schedule ends with year 9999 (`lastInstant`): what RFC 3339 and PostgreSQL both
+///   represent. A tick after it does not exist, so `first` and `next` answer nil instead.
 ///
 /// Instants are milliseconds since the Unix epoch (UTC).
 public struct FireTimes: Sendable, Equatable {
+    /// 9999-12-31T23:59:59.999Z, the last instant a tick may fall on.
+    public static let lastInstant: Int64 = 253_402_300_799_999
+
+
     public let schedule: Schedule
     public let start: Int64
     public let repeats: Bool
@@ -25,19 +31,28 @@ public struct FireTimes: Sendable, Equatable {
         self.zone = zone
     }
 
-    /// The first tick, or nil when it lies beyond the representable range.
+    /// The first tick, or nil when it lies after `lastInstant`.
     public func first() -> Int64? {
         switch schedule {
         case .interval(let period):
             let (tick, overflow) = start.addingReportingOverflow(period)
-            return overflow ? nil : tick
+            return overflow ? nil : Self.bounded(tick)
         case .cron(let expression):
-            return expression.next(after: start, in: zone)
+            return Self.bounded(expression.next(after: start, in: zone))
         }
     }
 
-    /// The first tick strictly after `instant`, or nil when there is none.
+    /// The first tick strictly after `instant`, or nil when there is none up to `lastInstant`.
     public func next(after instant: Int64) -> Int64? {
+        guard instant < Self.lastInstant else { return nil }
+        return Self.bounded(unboundedNext(after: instant))
+    }
+
+    private static func bounded(_ tick: Int64?) -> Int64? {
+        tick.flatMap { $0 <= lastInstant ? $0 : nil }
+    }
+
+    private func unboundedNext(after instant: Int64) -> Int64? {
         guard repeats else {
             guard let tick = first(), tick > instant else { return nil }
             return tick

@@ -114,6 +114,15 @@ struct RandomCron {
             return (String(v), v)
         }
         func item() -> (String, Set<Int>) {
+            if isWeekday, Int.random(in: 0..<4, using: &random) == 0 {
+                // A range ending on Sunday, written 0 or SUN: it runs to 7 (cronie), so `SAT-SUN`
+                // is Saturday and Sunday, and `TUE-0/2` is Tuesday, Thursday, Saturday.
+                let a = Int.random(in: 1...6, using: &random)
+                let start = Bool.random(using: &random) ? names[a] : String(a)
+                let end = ["0", "SUN", "sun", "Sun"].randomElement(using: &random)!
+                let step = Bool.random(using: &random) ? 1 : Int.random(in: 1...3, using: &random)
+                return ("\(start)-\(end)" + (step == 1 ? "" : "/\(step)"), Set(stride(from: a, through: 7, by: step).map { $0 % 7 }))
+            }
             switch Int.random(in: 0..<10, using: &random) {
             case 0...1:
                 let (text, v) = value()
