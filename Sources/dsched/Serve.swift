@@ -71,6 +71,18 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Scripts one worker runs at once (env DSCHED_WORKER_CONCURRENCY, default 16).")
     var workerConcurrency: Int?
 
+    @Option(name: .long, help: "Seconds a run of a job without a timeout may take; 0 for no limit (env DSCHED_MAX_RUN_TIME, default 0).")
+    var maxRunTime: Double?
+
+    @Option(name: .long, help: "Runs of one job waiting for a worker slot; later ticks are recorded skipped (env DSCHED_MAX_WAITING_PER_JOB, default 10).")
+    var maxWaitingPerJob: Int?
+
+    @Option(name: .long, help: "Runs of one job on this node's workers at once (env DSCHED_MAX_RUNNING_PER_JOB, default: half the node's slots).")
+    var maxRunningPerJob: Int?
+
+    @Option(name: .long, help: "The shortest period of a repeating job, in ms (env DSCHED_MIN_FREQUENCY, default 100).")
+    var minFrequency: Int?
+
     @Option(name: .long, help: "Seconds between TERM and KILL for a run that times out or is cancelled (env DSCHED_KILL_GRACE, default 5).")
     var killGrace: Double?
 
@@ -152,6 +164,11 @@ struct Serve: ParsableCommand {
         config.workers = try settings.int(workers, env: "DSCHED_WORKERS", default: config.workers, range: 1...256)
         config.maxConcurrentPerWorker = try settings.int(workerConcurrency, env: "DSCHED_WORKER_CONCURRENCY", default: config.maxConcurrentPerWorker, range: 1...4096)
         config.killGrace = try settings.seconds(killGrace, env: "DSCHED_KILL_GRACE", default: config.killGrace)
+        config.maxRunTime = try settings.seconds(maxRunTime, env: "DSCHED_MAX_RUN_TIME", default: config.maxRunTime, zeroAllowed: true)
+        config.maxWaitingPerJob = try settings.int(maxWaitingPerJob, env: "DSCHED_MAX_WAITING_PER_JOB", default: config.maxWaitingPerJob, range: 1...100_000)
+        let slots = config.workers * config.maxConcurrentPerWorker
+        config.maxRunningPerJob = try settings.int(maxRunningPerJob, env: "DSCHED_MAX_RUNNING_PER_JOB", default: max(slots / 2, 1), range: 1...1_000_000)
+        config.minFrequency = Int64(try settings.int(minFrequency, env: "DSCHED_MIN_FREQUENCY", default: Int(config.minFrequency), range: 1...86_400_000))
         config.outputLimit = try settings.int(outputLimit, env: "DSCHED_OUTPUT_LIMIT", default: config.outputLimit, range: 0...(64 << 20))
         config.reloadInterval = try settings.seconds(reloadInterval, env: "DSCHED_RELOAD_INTERVAL", default: config.reloadInterval)
         config.nodeID = settings.string(nodeID, env: "DSCHED_NODE_ID", default: config.nodeID)

@@ -32,7 +32,8 @@ struct Settings {
         return value
     }
 
-    func seconds(_ flag: Double?, env name: String, default fallback: Double) throws -> Double {
+    /// `zeroAllowed`: 0 is a value of its own (e.g. "no limit").
+    func seconds(_ flag: Double?, env name: String, default fallback: Double, zeroAllowed: Bool = false) throws -> Double {
         let value: Double
         if let flag {
             value = flag
@@ -44,8 +45,8 @@ struct Settings {
         } else {
             value = fallback
         }
-        guard value > 0, value.isFinite else {
-            throw ValidationError("\(name) must be a positive number of seconds, got \(value)")
+        guard value > 0 || (zeroAllowed && value == 0), value.isFinite else {
+            throw ValidationError("\(name) must be a \(zeroAllowed ? "non-negative" : "positive") number of seconds, got \(value)")
         }
         return value
     }

@@ -9,6 +9,11 @@ struct JobValidator {
 
     /// Now, in epoch milliseconds: the default startdate.
     let now: Int64
+    /// The shortest period a repeating job may have, ms (`--min-frequency`): a 1 ms job would
+    /// claim a thousand rows a second and starve the node.
+    var minimumPeriod: Int64 = 0
+    /// Ticks looked at to find a cron schedule's shortest gap (its gaps can differ).
+    static let periodProbeTicks = 32
 
     /// A new job from a JSON object; `prefix` names its place in an array ("[3].").
     func create(_ value: JSONValue, prefix: String = "") throws(APIError) -> JobDraft {
@@ -61,9 +66,26 @@ struct JobValidator {
         } catch {
             throw APIError.invalid(prefix + "frequency", "invalid_value", "\(error)")
         }
-        guard times.first() != nil else {
+        guard let first = times.first() else {
             throw APIError.invalid(prefix + "startdate", "invalid_value",
                                    "the schedule has no tick after it: ticks end at \(RFC3339.format(milliseconds: FireTimes.lastInstant))")
         }
+        if times.repeats, let period = Self.shortestPeriod(times, from: first), period < minimumPeriod {
+            throw APIError.invalid(prefix + "frequency", "invalid_value",
+                                   "fires every \(period) ms; the shortest period allowed on this cluster is \(minimumPeriod) ms (--min-frequency)")
+        }
+    }
+
+    /// The shortest gap between the first `periodProbeTicks` ticks (exact for an interval).
+    static func shortestPeriod(_ times: FireTimes, from first: Int64) -> Int64? {
+        if case .interval(let period) = times.schedule { return period }
+        var shortest: Int64?
+        var previous = first
+        for _ in 1..<periodProbeTicks {
+            guard let tick = times.next(after: previous) else { break }
+            shortest = min(shortest ?? .max, tick - previous)
+            previous = tick
+        }
+        return shortest
     }
 }

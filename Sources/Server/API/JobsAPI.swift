@@ -15,6 +15,8 @@ public final class JobsAPI {
     private let cluster: Cluster
     /// Now, in epoch milliseconds (the reactor's clock).
     private let now: () -> Int64
+    /// The shortest period a repeating job may have, ms (`--min-frequency`).
+    private let minimumPeriod: Int64
 
     static let maxJobsPerRequest = 1000
     static let defaultPageSize = 100
@@ -23,8 +25,9 @@ public final class JobsAPI {
     static let updateAttempts = 3
 
     public init(store: JobStore, authenticator: Authenticator, now: @escaping () -> Int64,
-                cluster: Cluster) {
+                cluster: Cluster, minimumPeriod: Int64) {
         self.store = store
+        self.minimumPeriod = minimumPeriod
         self.authenticator = authenticator
         self.now = now
         self.cluster = cluster
@@ -48,7 +51,7 @@ public final class JobsAPI {
 
     private func create(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
         let body = try jsonBody(request)
-        let validator = JobValidator(now: now())
+        let validator = JobValidator(now: now(), minimumPeriod: minimumPeriod)
         let drafts: [JobDraft]
         let isBatch: Bool
         if case .array(let items) = body {
@@ -125,7 +128,7 @@ public final class JobsAPI {
     private func patch(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
         let id = try jobID(request)
         let body = try jsonBody(request)
-        let validator = JobValidator(now: now())
+        let validator = JobValidator(now: now(), minimumPeriod: minimumPeriod)
         modify(id: id, attempts: Self.updateAttempts, responder: responder) { current throws(APIError) in
             try validator.patch(current, with: body)
         }

@@ -85,7 +85,7 @@ public final class RunsAPI {
 
     private func workers(_ request: HTTPRequest, _ responder: Responder) {
         var json = JSONWriter()
-        WorkerJSON.write(workers.workers, into: &json)
+        WorkerJSON.write(workers.workers, waiting: firing.waitingRuns, into: &json)
         responder.respond(.json(.ok, json))
     }
 }

@@ -1,8 +1,11 @@
 // WorkerJSON: the node's workers as GET /workers shows them, written with JSONWriter. Keys
-// are alphabetical; CPU in milliseconds, memory in KiB.
+// are alphabetical; CPU in milliseconds, memory in KiB. `waiting`: runs won by this node that
+// wait for a worker slot (a figure that grows when the node cannot keep up).
 enum WorkerJSON {
-    static func write(_ workers: [WorkerInfo], into json: inout JSONWriter) {
+    static func write(_ workers: [WorkerInfo], waiting: Int, into json: inout JSONWriter) {
         json.beginObject()
+        json.key("waiting")
+        json.integer(waiting)
         json.key("workers")
         json.beginArray()
         for worker in workers {

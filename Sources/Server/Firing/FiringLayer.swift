@@ -20,6 +20,12 @@ public final class FiringLayer {
         public var maxMisfireRuns = 100
         /// Bound of each of the worker backlog and the store-outage backlog (see RunDispatcher).
         public var maxBacklog = 100_000
+        /// Runs of one job waiting for a worker slot; ticks beyond are recorded skipped.
+        public var maxWaitingPerJob = 10
+        /// Runs of one job on the workers at once (the node builds it from its slots).
+        public var maxRunningPerJob = Int.max
+        /// Timeout (ms) of runs whose job sets none; nil: none.
+        public var maxRunTimeMilliseconds: Int64?
         /// Seconds between attempts while the store fails.
         public var storeRetryInterval = 0.5
 
@@ -47,6 +53,9 @@ public final class FiringLayer {
         dispatching.outputLimit = configuration.outputLimit
         dispatching.maxBacklog = configuration.maxBacklog
         dispatching.storeRetryInterval = configuration.storeRetryInterval
+        dispatching.maxWaitingPerJob = configuration.maxWaitingPerJob
+        dispatching.maxRunningPerJob = configuration.maxRunningPerJob
+        dispatching.maxRunTimeMilliseconds = configuration.maxRunTimeMilliseconds
         dispatcher = RunDispatcher(reactor: reactor, configuration: dispatching, runStore: runStore, workers: workers,
                                    book: book, timers: wheel, logger: logger)
         var adopting = JobAdoption.Configuration(nodeID: configuration.nodeID)
@@ -58,6 +67,11 @@ public final class FiringLayer {
         book.onUnscheduled = { [unowned ownership] id in ownership.jobUnscheduled(id) }
         dispatcher.onRunTime = { [unowned ownership] id, milliseconds in ownership.runTook(jobID: id, milliseconds: milliseconds) }
         ownership.delegate = adoption
+        book.onMisfireDropped = { [logger] job, dropped, exact in
+            logger.warning("missed ticks dropped by the misfire policy", metadata: [
+                "job_id": "\(job.id)", "misfire": "\(job.definition.misfire.rawValue)",
+                "dropped": "\(exact ? "" : "at least ")\(dropped)", "kept": "\(configuration.maxMisfireRuns)"])
+        }
     }
 
     public func start() {
@@ -71,6 +85,9 @@ public final class FiringLayer {
         adoption.stop()
         dispatcher.stop(grace: grace, completion: completion)
     }
+
+    /// Runs waiting for a worker slot on this node.
+    public var waitingRuns: Int { dispatcher.waitingRuns }
 
     /// Runs a job now, outside its schedule (`POST /jobs/{id}/run`).
     public func runNow(_ job: Job, completion: @escaping (Result<Run, StoreError>) -> Void) {

@@ -11,11 +11,14 @@ struct LiveRuns {
         var workerPID: Int32?
         /// Epoch ms when its script started.
         var startedAt: Int64?
+        /// Handed to a worker (not waiting for a slot).
+        var dispatched = false
     }
 
     private var runs: [Int64: Run] = [:]
     private var byJob: [Int64: Set<Int64>] = [:]
     private var claiming: [Int64: Int] = [:]
+    private var onWorkers: [Int64: Int] = [:]
 
     var isEmpty: Bool { runs.isEmpty }
     var count: Int { runs.count }
@@ -28,6 +31,15 @@ struct LiveRuns {
     /// Whether a job has a run live or a tick being claimed (what forbid and replace look at).
     func isBusy(_ jobID: Int64) -> Bool {
         byJob[jobID] != nil || claiming[jobID] != nil
+    }
+
+    /// Runs of a job handed to workers (what a job's concurrency limit counts).
+    func dispatchedCount(of jobID: Int64) -> Int { onWorkers[jobID] ?? 0 }
+
+    mutating func dispatched(runID: Int64) {
+        guard let run = runs[runID], !run.dispatched else { return }
+        runs[runID]?.dispatched = true
+        onWorkers[run.claim.jobID, default: 0] += 1
     }
 
     mutating func claimStarted(_ jobID: Int64) {
@@ -56,6 +68,9 @@ struct LiveRuns {
         byJob[jobID]?.remove(runID)
         if byJob[jobID]?.isEmpty == true {
             byJob[jobID] = nil
+        }
+        if run.dispatched, let count = onWorkers[jobID] {
+            onWorkers[jobID] = count > 1 ? count - 1 : nil
         }
         return run
     }

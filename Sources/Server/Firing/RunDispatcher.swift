@@ -8,9 +8,12 @@
 // A tick is claimed by inserting its row (ON CONFLICT DO NOTHING): only the ticks this node
 // won are run, so several nodes holding a job fire each tick once between them. `forbid`
 // records a tick `skipped` while a run of the job is live or being claimed; `replace` cancels
-// the live runs first. Failed, timed-out and lost runs are retried while attempts remain
-// (RetryPolicy); a job with `repeat: false` is marked done after its run.
-import Collections
+// the live runs first. Won runs wait for a worker slot in a FairQueue (round-robin by job,
+// at most `maxRunningPerJob` of one job on the workers at once); a tick of a job that already
+// has `maxWaitingPerJob` runs waiting, or that finds `maxBacklog` waiting on the node, is
+// recorded `skipped` with the reason (late ticks are coalesced, never queued without bound).
+// Failed, timed-out and lost runs are retried while attempts remain (RetryPolicy); a job with
+// `repeat: false` is marked done after its run.
 import EventLoop
 import Logging
 import Worker
@@ -21,9 +24,15 @@ final class RunDispatcher: WorkerPoolDelegate {
         var nodeID: String
         /// Bytes of a run's output tail kept (the worker truncates to it).
         var outputLimit = 64 * 1024
-        /// Won runs waiting for a worker (none running), and ticks waiting for the store to
-        /// come back; beyond, runs are recorded lost and the oldest waiting ticks dropped.
+        /// Won runs waiting for a worker slot (beyond: recorded skipped), and ticks waiting for
+        /// the store to come back (beyond: the oldest dropped).
         var maxBacklog = 100_000
+        /// Runs of one job waiting for a worker slot; a tick beyond is recorded skipped.
+        var maxWaitingPerJob = 10
+        /// Runs of one job on the workers at once.
+        var maxRunningPerJob = Int.max
+        /// Timeout (ms) of runs whose job sets none; nil: none.
+        var maxRunTimeMilliseconds: Int64?
         /// Seconds between attempts to claim waiting ticks while the store fails.
         var storeRetryInterval = 0.5
     }
@@ -38,8 +47,12 @@ final class RunDispatcher: WorkerPoolDelegate {
     private var live = LiveRuns()
     private var retries: [Int64: TickClaim] = [:]
     private var nextRetryKey: Int64 = 0
-    /// Won runs waiting for a worker, oldest first.
-    private var workerBacklog = Deque<WorkerMessage.RunRequest>()
+    /// Won runs waiting for a worker slot, round-robin by job.
+    private var waiting: FairQueue<WorkerMessage.RunRequest>
+    /// Jobs warned about (coalesced ticks) until their waiting runs drain; whether the node's
+    /// bound was warned about.
+    private var coalescing = Set<Int64>()
+    private var nodeFull = false
     private var unclaimed: TickBacklog
     private var storeRetryTimer: TimerWatcher!
     private var stopping = false
@@ -58,9 +71,13 @@ final class RunDispatcher: WorkerPoolDelegate {
         self.timers = timers
         self.logger = logger
         unclaimed = TickBacklog(limit: configuration.maxBacklog)
+        waiting = FairQueue(limit: configuration.maxBacklog, perJobLimit: configuration.maxWaitingPerJob)
         storeRetryTimer = TimerWatcher(reactor: reactor) { [unowned self] in claimWaiting() }
         workers.delegate = self
     }
+
+    /// Runs waiting for a worker slot (GET /workers).
+    var waitingRuns: Int { waiting.count }
 
     /// Stops firing, lets the runs in flight finish and their results reach the store (for at
     /// most `grace` seconds), then stops the workers and calls `completion`.
@@ -88,7 +105,7 @@ final class RunDispatcher: WorkerPoolDelegate {
         if live.isBusy(jobID) {
             switch job.definition.concurrency {
             case .forbid:
-                runStore.claim([claim], nodeID: configuration.nodeID, skipped: true) { _ in }
+                runStore.claim([claim], nodeID: configuration.nodeID, skipReason: "forbid: a run of this job is live") { _ in }
                 return
             case .replace:
                 live.runIDs(of: jobID).forEach(workers.cancel)
@@ -96,13 +113,38 @@ final class RunDispatcher: WorkerPoolDelegate {
                 break
             }
         }
+        if let reason = coalesceReason(jobID) {
+            runStore.claim([claim], nodeID: configuration.nodeID, skipReason: reason) { _ in }
+            return
+        }
         claimAndDispatch(claim, job: job)
+    }
+
+    /// Why a new run of the job cannot wait for a worker now (its own or the node's bound), or
+    /// nil. Warns once per job (and once for the node) until its waiting runs drain.
+    private func coalesceReason(_ jobID: Int64) -> String? {
+        switch waiting.refusal(for: jobID) {
+        case nil:
+            return nil
+        case .jobFull:
+            if coalescing.insert(jobID).inserted {
+                logger.warning("job cannot keep up: its late ticks are recorded skipped", metadata: [
+                    "job_id": "\(jobID)", "waiting": "\(waiting.count(of: jobID))"])
+            }
+            return "backlog: \(waiting.count(of: jobID)) runs of this job already wait for a worker"
+        case .nodeFull:
+            if !nodeFull {
+                nodeFull = true
+                logger.warning("node cannot keep up: late ticks are recorded skipped", metadata: ["waiting": "\(waiting.count)"])
+            }
+            return "backlog: \(waiting.count) runs already wait for a worker on this node"
+        }
     }
 
     /// Records a tick `skipped` without running it (`reason` goes to the log).
     func skip(jobID: Int64, tick: Int64, reason: String) {
         logger.info("tick skipped", metadata: ["job_id": "\(jobID)", "scheduled_at": "\(tick)", "reason": "\(reason)"])
-        runStore.claim([TickClaim(jobID: jobID, scheduledAt: tick, attempt: 1)], nodeID: configuration.nodeID, skipped: true) { _ in }
+        runStore.claim([TickClaim(jobID: jobID, scheduledAt: tick, attempt: 1)], nodeID: configuration.nodeID, skipReason: reason) { _ in }
     }
 
     /// A job with no tick left: marked done and dropped from the book.
@@ -129,7 +171,7 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     private func claimAndDispatch(_ claim: TickClaim, job: Job, completion: ((Result<Run, StoreError>) -> Void)? = nil) {
         live.claimStarted(job.id)
-        runStore.claim([claim], nodeID: configuration.nodeID, skipped: false) { [self] outcome in
+        runStore.claim([claim], nodeID: configuration.nodeID, skipReason: nil) { [self] outcome in
             live.claimEnded(job.id)
             switch outcome {
             case .success(let won):
@@ -181,22 +223,40 @@ final class RunDispatcher: WorkerPoolDelegate {
         let request = WorkerMessage.RunRequest(
             runID: run.id, jobID: job.id, jobName: job.definition.name, attempt: run.attempt,
             scheduledAt: RFC3339.format(milliseconds: run.scheduledAt), script: job.definition.script,
-            timeoutMilliseconds: job.definition.timeoutMilliseconds, outputLimit: configuration.outputLimit)
-        live.insert(runID: run.id, claim: TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt))
-        if !workerBacklog.isEmpty || !workers.dispatch(request) {
-            guard workerBacklog.count < configuration.maxBacklog else {
-                runsLost([request])
-                return
-            }
-            workerBacklog.append(request)
+            timeoutMilliseconds: job.definition.timeoutMilliseconds ?? configuration.maxRunTimeMilliseconds,
+            outputLimit: configuration.outputLimit)
+        let claim = TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt)
+        if let reason = coalesceReason(job.id) {
+            // Claims in flight when the bound was reached: the won row is recorded skipped.
+            return runStore.finished(Run(
+                id: run.id, jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt, nodeID: configuration.nodeID,
+                workerPID: nil, status: .skipped, startedAt: nil, finishedAt: reactor.nowMilliseconds, exitCode: nil, signal: nil,
+                output: reason, outputTruncated: false, maxRSSKilobytes: nil, cpuUserMilliseconds: nil, cpuSystemMilliseconds: nil))
         }
+        live.insert(runID: run.id, claim: claim)
+        waiting.append(request, jobID: job.id)
+        workerReady()
     }
 
     // MARK: - WorkerPoolDelegate
 
+    /// A worker slot may be free: hands out waiting runs, round-robin by job, each job within
+    /// its concurrency limit.
     func workerReady() {
-        while let request = workerBacklog.first, workers.dispatch(request) {
-            workerBacklog.removeFirst()
+        while workers.freeSlots > 0,
+              let request = waiting.pop(where: { live.dispatchedCount(of: $0) < configuration.maxRunningPerJob }) {
+            if waiting.count(of: request.jobID) == 0 {
+                coalescing.remove(request.jobID)
+            }
+            guard workers.dispatch(request) else {
+                // No worker took it after all (one died just now): it is lost, and retried.
+                runsLost([request])
+                continue
+            }
+            live.dispatched(runID: request.runID)
+        }
+        if waiting.isEmpty {
+            nodeFull = false
         }
     }
 

@@ -54,12 +54,16 @@ public final class Node {
         var firingConfiguration = FiringLayer.Configuration(nodeID: configuration.nodeID)
         firingConfiguration.reloadInterval = configuration.reloadInterval
         firingConfiguration.outputLimit = configuration.outputLimit
+        firingConfiguration.maxWaitingPerJob = configuration.maxWaitingPerJob
+        firingConfiguration.maxRunningPerJob = configuration.maxRunningPerJob
+            ?? max(configuration.workers * configuration.maxConcurrentPerWorker / 2, 1)
+        firingConfiguration.maxRunTimeMilliseconds = configuration.maxRunTime > 0 ? Int64(configuration.maxRunTime * 1000) : nil
         firing = FiringLayer(reactor: reactor, configuration: firingConfiguration, jobStore: store, runStore: runStore,
                              workers: workers, ownership: cluster, logger: logger)
         let authenticator = Authenticator(token: configuration.apiToken)
         HealthAPI(store: store, logger: logger).register(on: router)
-        JobsAPI(store: store, authenticator: authenticator, now: { [reactor] in reactor.nowMilliseconds }, cluster: cluster)
-            .register(on: router)
+        JobsAPI(store: store, authenticator: authenticator, now: { [reactor] in reactor.nowMilliseconds }, cluster: cluster,
+                minimumPeriod: configuration.minFrequency).register(on: router)
         RunsAPI(jobStore: store, runStore: runStore, firing: firing, workers: workers, authenticator: authenticator).register(on: router)
         NodesAPI(cluster: cluster, authenticator: authenticator).register(on: router)
         server = HTTPServer(

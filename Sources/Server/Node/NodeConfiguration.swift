@@ -59,6 +59,15 @@ public struct NodeConfiguration: Sendable {
     public var workers = max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
     /// Scripts one worker runs at once.
     public var maxConcurrentPerWorker = 16
+    /// Seconds a run of a job without a timeout may take (0: no limit).
+    public var maxRunTime = 0.0
+    /// Runs of one job waiting for a worker slot; later ticks are recorded skipped.
+    public var maxWaitingPerJob = 10
+    /// Runs of one job on this node's workers at once; nil: half the node's slots (at least 1),
+    /// so that no job can hold every slot.
+    public var maxRunningPerJob: Int?
+    /// The shortest period a repeating job may have, ms.
+    public var minFrequency: Int64 = 100
     /// Seconds between TERM and KILL when a run times out or is cancelled.
     public var killGrace = 5.0
     /// Bytes of a run's output kept (the tail).

@@ -64,3 +64,22 @@ extension FireTimes {
         return low
     }
 }
+
+extension FireTimes {
+    /// How many ticks lie in (`reference`, `now`]: exact for a repeating interval (arithmetic),
+    /// else counted by walking at most `limit` ticks; `exact` is false when the walk stopped
+    /// there (so at least `count` ticks lie in the stretch). Misfire logs what it drops by it.
+    func tickCount(after reference: Int64, atOrBefore now: Int64, limit: Int) -> (count: Int, exact: Bool) {
+        guard now > reference else { return (0, true) }
+        if case .interval(let period) = schedule, repeats, period > 0, reference >= start, now <= Self.lastInstant {
+            return (Int((now - start) / period - (reference - start) / period), true)
+        }
+        var count = 0
+        var cursor = reference
+        while count < limit, let tick = next(after: cursor), tick <= now {
+            count += 1
+            cursor = tick
+        }
+        return (count, count < limit)
+    }
+}

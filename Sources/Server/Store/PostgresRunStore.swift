@@ -15,7 +15,7 @@ public final class PostgresRunStore: RunStore {
     private struct PendingClaim {
         let claims: [TickClaim]
         let nodeID: String
-        let skipped: Bool
+        let skipReason: String?
         let completion: (Result<[Run], StoreError>) -> Void
     }
 
@@ -40,8 +40,8 @@ public final class PostgresRunStore: RunStore {
 
     // MARK: - Claims
 
-    public func claim(_ claims: [TickClaim], nodeID: String, skipped: Bool, completion: @escaping (Result<[Run], StoreError>) -> Void) {
-        pendingClaims.append(PendingClaim(claims: claims, nodeID: nodeID, skipped: skipped, completion: completion))
+    public func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, completion: @escaping (Result<[Run], StoreError>) -> Void) {
+        pendingClaims.append(PendingClaim(claims: claims, nodeID: nodeID, skipReason: skipReason, completion: completion))
         flushClaims()
     }
 
@@ -51,23 +51,24 @@ public final class PostgresRunStore: RunStore {
         pendingClaims = []
         claimInFlight = true
         var jobIDs = PostgresArrayLiteral(), ticks = PostgresArrayLiteral(), attempts = PostgresArrayLiteral()
-        var nodes = PostgresArrayLiteral(), statuses = PostgresArrayLiteral()
+        var nodes = PostgresArrayLiteral(), statuses = PostgresArrayLiteral(), outputs = PostgresArrayLiteral()
         for request in batch {
             for claim in request.claims {
                 jobIDs.append(String(claim.jobID))
                 ticks.append(RFC3339.format(milliseconds: claim.scheduledAt))
                 attempts.append(String(claim.attempt))
                 nodes.append(request.nodeID)
-                statuses.append(request.skipped ? Run.Status.skipped.rawValue : Run.Status.pending.rawValue)
+                statuses.append(request.skipReason == nil ? Run.Status.pending.rawValue : Run.Status.skipped.rawValue)
+                outputs.append(request.skipReason ?? "")
             }
         }
         // A job deleted meanwhile (on another node) is left out, instead of failing the batch
         // on the foreign key.
-        let sql = "INSERT INTO job_run (job_id, scheduled_at, attempt, node_id, status) "
-            + "SELECT u.* FROM unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::text[], $5::text[]) "
-            + "AS u(job_id, scheduled_at, attempt, node_id, status) WHERE EXISTS (SELECT 1 FROM job j WHERE j.id = u.job_id) "
+        let sql = "INSERT INTO job_run (job_id, scheduled_at, attempt, node_id, status, output) "
+            + "SELECT u.* FROM unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::text[], $5::text[], $6::text[]) "
+            + "AS u(job_id, scheduled_at, attempt, node_id, status, output) WHERE EXISTS (SELECT 1 FROM job j WHERE j.id = u.job_id) "
             + "ON CONFLICT (job_id, scheduled_at, attempt) DO NOTHING RETURNING " + Self.columns
-        postgres.send(PostgresQuery(prepared: "dsched_claim_ticks", sql, [jobIDs.text, ticks.text, attempts.text, nodes.text, statuses.text]) { [self] outcome in
+        postgres.send(PostgresQuery(prepared: "dsched_claim_ticks_v2", sql, [jobIDs.text, ticks.text, attempts.text, nodes.text, statuses.text, outputs.text]) { [self] outcome in
             claimInFlight = false
             switch outcome {
             case .success(let result):

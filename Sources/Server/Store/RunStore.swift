@@ -2,9 +2,10 @@
 // scheduled_at, attempt) constraint lets exactly one node win each tick, whatever the number
 // of nodes and failovers. Completions run once, on the loop.
 public protocol RunStore: AnyObject {
-    /// Inserts rows for the claims (status `pending`, or `skipped` when `skipped`); returns the
-    /// runs this node won (a claim another node already holds is absent).
-    func claim(_ claims: [TickClaim], nodeID: String, skipped: Bool, completion: @escaping (Result<[Run], StoreError>) -> Void)
+    /// Inserts rows for the claims (status `pending`; or `skipped`, with `skipReason` as the
+    /// row's output, when one is given); returns the runs this node won (a claim another node
+    /// already holds is absent).
+    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, completion: @escaping (Result<[Run], StoreError>) -> Void)
     /// Marks runs started on a worker.
     func started(runID: Int64, workerPID: Int32, at: Int64)
     /// Records how runs ended.

@@ -77,8 +77,15 @@ public final class Supervisor: WorkerPool {
         }
     }
 
+    public var freeSlots: Int {
+        records.lazy.filter { $0.state == .running }.compactMap(\.handle)
+            .reduce(0) { $0 + max(configuration.maxConcurrentPerWorker - $1.inFlight.count, 0) }
+    }
+
+    /// Runs never queue inside a worker: the firing layer keeps them (fairly) until a slot frees.
     public func dispatch(_ request: WorkerMessage.RunRequest) -> Bool {
         let running = records.filter { $0.state == .running }.compactMap(\.handle)
+            .filter { $0.inFlight.count < configuration.maxConcurrentPerWorker }
         guard let worker = running.min(by: { $0.inFlight.count < $1.inFlight.count }) else { return false }
         worker.inFlight[request.runID] = request
         worker.send(.run(request))
@@ -170,6 +177,7 @@ public final class Supervisor: WorkerPool {
             worker.inFlight[result.runID] = nil
             worker.scriptGroups[result.runID] = nil
             delegate?.runFinished(result)
+            delegate?.workerReady()
         case .stats(let stats):
             worker.stats = stats
         case .run, .cancel, .stop:

@@ -20,7 +20,9 @@ public protocol WorkerPool: AnyObject {
     func start()
     /// Staged stop (see Supervisor); `completion` runs once every worker is reaped (or after the last stage).
     func stop(completion: @escaping () -> Void)
-    /// Sends a run to the least-loaded running worker; false when none is running.
+    /// Runs the running workers can take now (each takes at most its concurrency).
+    var freeSlots: Int { get }
+    /// Sends a run to the least-loaded running worker with a free slot; false when none has one.
     func dispatch(_ request: WorkerMessage.RunRequest) -> Bool
     /// Asks the worker running `runID` to stop it (no-op when none holds it).
     func cancel(runID: Int64)

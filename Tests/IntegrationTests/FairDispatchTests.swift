@@ -1,0 +1,79 @@
+// One job cannot starve a node (issue 11 rows 5 and 6): runs wait for worker slots in a queue
+// served round-robin by job, a job holds at most half the node's slots, a job's ticks beyond
+// its cap of waiting runs are recorded skipped with the reason, GET /workers shows the runs
+// waiting, a node-wide maximum run time stops runs of jobs without a timeout, and a period
+// shorter than --min-frequency is refused.
+import Foundation
+import XCTest
+
+final class FairDispatchTests: XCTestCase {
+    private var database: TestDatabase!
+    private var server: ServerProcess!
+    private var client: RawClient!
+
+    override func setUpWithError() throws {
+        database = try TestDatabase()
+    }
+
+    override func tearDown() {
+        client = nil
+        server = nil
+        database = nil
+    }
+
+    private func start(_ arguments: [String]) throws {
+        server = try ServerProcess(arguments: ["--reload-interval", "0.5"] + arguments, environment: database.environment)
+        try waitForReady(server)
+        client = try RawClient(port: server.port)
+    }
+
+    private func create(_ body: String) throws -> Int {
+        let response = try client.request("POST", "/jobs", json: body)
+        XCTAssertEqual(response.status, 201, response.bodyText)
+        return try XCTUnwrap(response.object["id"] as? Int)
+    }
+
+    private func count(_ job: Int, _ condition: String) throws -> Int {
+        Int(try database.query("SELECT count(*) FROM job_run WHERE job_id = \(job) AND \(condition)")) ?? -1
+    }
+
+    func testAJobWhoseRunsHangDoesNotStarveTheOthers() throws {
+        // 4 slots: the hanging job may hold 2 and keep 3 waiting; its later ticks are skipped.
+        try start(["--workers", "1", "--worker-concurrency", "4", "--max-waiting-per-job", "3"])
+        let hanging = try create(#"{"name":"hangs","frequency":"200ms","script":"sleep 1000"}"#)
+        let steady = try create(#"{"name":"steady","frequency":"500ms","script":"echo ok"}"#)
+        let other = try create(#"{"name":"other","frequency":"1h","script":"echo now"}"#)
+        usleep(4_000_000)
+        XCTAssertGreaterThanOrEqual(try count(steady, "status = 'succeeded'"), 4, "the steady job keeps firing")
+        XCTAssertLessThanOrEqual(try count(hanging, "status = 'running'"), 2, "a job holds at most half the slots")
+        XCTAssertGreaterThan(try count(hanging, "status = 'skipped' AND output LIKE 'backlog:%'"), 0,
+                             "ticks beyond the job's waiting cap are recorded skipped with the reason")
+        XCTAssertLessThanOrEqual(try count(hanging, "status = 'pending'"), 3 + 1, "at most the cap waits (one claim may be in flight)")
+        let workers = try client.request("GET", "/workers").object
+        XCTAssertGreaterThanOrEqual(workers["waiting"] as? Int ?? -1, 3, "GET /workers shows the runs waiting")
+        let now = try client.request("POST", "/jobs/\(other)/run")
+        XCTAssertEqual(now.status, 201, now.bodyText)
+        let runID = try XCTUnwrap(now.object["id"] as? Int)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try client.request("GET", "/runs/\(runID)").object["status"] as? String == "succeeded" },
+                      "another job's run-now gets a slot")
+    }
+
+    func testTheNodesMaximumRunTimeStopsRunsOfJobsWithoutATimeout() throws {
+        try start(["--workers", "1", "--max-run-time", "1", "--kill-grace", "0.5"])
+        let job = try create(#"{"name":"long","frequency":"1h","script":"sleep 30"}"#)
+        let run = try client.request("POST", "/jobs/\(job)/run")
+        XCTAssertEqual(run.status, 201, run.bodyText)
+        let runID = try XCTUnwrap(run.object["id"] as? Int)
+        XCTAssertTrue(try waitUntil(timeout: 15) { try client.request("GET", "/runs/\(runID)").object["status"] as? String == "timed_out" })
+    }
+
+    func testPeriodsShorterThanTheMinimumFrequencyAreRefused() throws {
+        try start(["--workers", "1"])
+        for frequency in ["1", #""50ms""#] {
+            let response = try client.request("POST", "/jobs", json: #"{"name":"fast","frequency":\#(frequency),"script":"true"}"#)
+            XCTAssertEqual(response.status, 400, response.bodyText)
+            XCTAssertEqual((response.object["error"] as? [String: Any])?["field"] as? String, "frequency", response.bodyText)
+        }
+        _ = try create(#"{"name":"ok","frequency":100,"script":"true"}"#)
+    }
+}
