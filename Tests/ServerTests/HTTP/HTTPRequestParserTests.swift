@@ -3,25 +3,10 @@ import XCTest
 
 final class HTTPRequestParserTests: XCTestCase {
     private func parseAll(_ text: String, limits: HTTPLimits = HTTPLimits(), pieceSize: Int = .max) -> ([HTTPRequest], HTTPRequestParser.Event?) {
-        let parser = HTTPRequestParser(limits: limits)
-        let bytes = Array(text.utf8)
-        var requests: [HTTPRequest] = []
-        var start = 0
-        while start < bytes.count {
-            let piece = Array(bytes[start..<min(bytes.count, start + pieceSize)])
-            var offset = 0
-            while offset < piece.count {
-                let (consumed, event) = piece.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[offset...]), now: 0) }
-                offset += consumed
-                switch event {
-                case .request: requests.append(parser.take()!)
-                case .needMore: XCTAssertEqual(offset, piece.count)
-                case .failed: return (requests, event)
-                }
-            }
-            start += piece.count
+        let (requests, failure) = ParserFeed.parse(Array(text.utf8), limits: limits, pieceSize: pieceSize) {
+            XCTFail("the parser asked for more before taking the whole piece")
         }
-        return (requests, nil)
+        return (requests, failure.map { .failed($0) })
     }
 
     func testParsesMethodTargetHeadersAndVersion() {

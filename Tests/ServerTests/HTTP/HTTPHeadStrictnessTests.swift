@@ -6,26 +6,8 @@ import XCTest
 @testable import Server
 
 final class HTTPHeadStrictnessTests: XCTestCase {
-    /// Feeds `bytes` in pieces of `pieceSize`; the requests completed and the failure, if any.
     private func parse(_ bytes: [UInt8], pieceSize: Int) -> (requests: [HTTPRequest], failure: HTTPRequestParser.Failure?) {
-        let parser = HTTPRequestParser(limits: HTTPLimits())
-        var requests: [HTTPRequest] = []
-        var start = 0
-        while start < bytes.count {
-            let piece = Array(bytes[start..<min(bytes.count, start + pieceSize)])
-            var offset = 0
-            while offset < piece.count {
-                let (consumed, event) = piece.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[offset...]), now: 0) }
-                offset += consumed
-                switch event {
-                case .request: requests.append(parser.take()!)
-                case .needMore: if consumed == 0 { return (requests, nil) }
-                case .failed(let failure): return (requests, failure)
-                }
-            }
-            start += piece.count
-        }
-        return (requests, nil)
+        ParserFeed.parse(bytes, pieceSize: pieceSize)
     }
 
     /// The outcome, checked to be the same whole and byte by byte.
