@@ -58,6 +58,8 @@ public struct NodeConfiguration: Sendable {
     public var workers = max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
     /// Scripts one worker runs at once.
     public var maxConcurrentPerWorker = 16
+    /// The user scripts run as (resolved at start: it exists); nil: the node's own user.
+    public var runAs: String?
     /// Seconds between TERM and KILL when a run times out or is cancelled.
     public var killGrace = 5.0
     /// Bytes of a run's output kept (the tail).
