@@ -1,8 +1,9 @@
-/* CEventLoop.c: the libev macros and hiredis's libev adapter as functions. See CEventLoop.h. */
+/* CEventLoop.c: the libev macros, hiredis's libev adapter, prctl and spawn extensions as functions. See CEventLoop.h. */
 #define _GNU_SOURCE
 #include "CEventLoop.h"
 #include <sys/socket.h>
 #include <sys/prctl.h>
+#include <spawn.h>
 #include <hiredis/adapters/libev.h>
 
 struct ev_loop *dsched_ev_default_loop(unsigned int flags) { return ev_default_loop(flags); }
@@ -25,3 +26,9 @@ int dsched_redis_libev_attach(struct ev_loop *loop, redisAsyncContext *ac) { ret
 int dsched_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
 
 int dsched_set_parent_death_signal(int signum) { return prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0); }
+
+int dsched_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+int dsched_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}

@@ -1,11 +1,15 @@
 // ScriptRun: one running script — its process group, its output pipe, its timeout.
 //
-// The script runs as `/bin/sh -c <script>` in a process group of its own, so that a timeout or
-// a cancel can signal everything it started (kill(-pgid)): TERM first, KILL after the grace
-// period. stdout and stderr share one pipe, whose tail is kept (OutputTail). The worker reaps
-// the shell (wait4, for its resource usage) and hands the status to `reaped`; the run finishes
-// there, after draining what the pipe holds. It does not wait for the pipe's EOF beyond that: a
-// background grandchild that keeps the pipe open must not hold the run forever.
+// The script runs as `/bin/sh -c <script>` (through setpriv as the `--run-as` user, if one is
+// set) in a process group of its own, so that a timeout or a cancel can signal everything it
+// started (kill(-pgid)): TERM first, KILL after the grace period. It gets fds 0 (/dev/null), 1
+// and 2 (one pipe, whose tail is kept: OutputTail) and no other: the spawn closes every fd from
+// 3 up. The worker reaps the shell (wait4, for its resource usage) and hands the status to
+// `reaped`; the run finishes there, after draining what the pipe holds, and KILL goes to its
+// process group whatever the way it ended, so that background processes (`sleep 1000 &`) end
+// with the run. It does not wait for the pipe's EOF beyond that. (What left the group with
+// setsid is the worker's to find: WorkerProcess.)
+import CEventLoop
 import EventLoop
 import Glibc
 import Logging
@@ -14,12 +18,12 @@ enum ScriptRunError: Error, Equatable, CustomStringConvertible {
     /// Creating the output pipe failed.
     case pipe(errno: Int32)
     /// posix_spawn failed (no /bin/sh, no processes left, ...).
-    case spawn(errno: Int32)
+    case spawn(path: String, errno: Int32)
 
     var description: String {
         switch self {
         case .pipe(let code): return "could not create the output pipe: \(String(cString: strerror(code)))"
-        case .spawn(let code): return "could not start /bin/sh: \(String(cString: strerror(code)))"
+        case .spawn(let path, let code): return "could not start \(path): \(String(cString: strerror(code)))"
         }
     }
 }
@@ -52,10 +56,12 @@ final class ScriptRun {
     private static let readSize = 65536
     private static let readsPerWakeUp = 16
 
-    /// Spawns the script. `environment` is the worker's; the run's DSCHED_* variables are added.
-    /// `onFinished` is called once, from a later loop callback (never from `start`).
-    static func start(_ request: RunRequest, reactor: Reactor, environment: [String: String], graceSeconds: Double,
-                      logger: Logger, onFinished: @escaping (RunResult) -> Void) throws(ScriptRunError) -> ScriptRun {
+    /// Spawns the script, as `runAs` if set. `environment` is the worker's; the run's DSCHED_*
+    /// variables are added (and HOME, USER, LOGNAME of `runAs`). `onFinished` is called once,
+    /// from a later loop callback (never from `start`).
+    static func start(_ request: RunRequest, reactor: Reactor, environment: [String: String], runAs: RunAsUser?,
+                      graceSeconds: Double, logger: Logger,
+                      onFinished: @escaping (RunResult) -> Void) throws(ScriptRunError) -> ScriptRun {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw .pipe(errno: errno) }
         let (readEnd, writeEnd) = (ends[0], ends[1])
@@ -63,7 +69,7 @@ final class ScriptRun {
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
-        let spawned = spawnShell(request, environment: environment, output: writeEnd)
+        let spawned = spawnShell(request, environment: environment, runAs: runAs, output: writeEnd)
         close(writeEnd)
         switch spawned {
         case .failure(let error):
@@ -135,10 +141,8 @@ final class ScriptRun {
         // The shell wrote everything before it exited: what the pipe holds now is all of its
         // output. More can come only from background processes still holding the pipe.
         readPipe(maxReads: Self.readsPerWakeUp)
-        if timedOut || cancelled {
-            // Whatever the group started and left behind goes too (it may ignore TERM).
-            signalGroup(SIGKILL)
-        }
+        // Whatever the group started and left behind ends with the run, however it ended.
+        signalGroup(SIGKILL)
         closePipe()
         let exited = status & 0x7f == 0
         onFinished(RunResult(
@@ -208,16 +212,19 @@ final class ScriptRun {
         pipeFD = nil
     }
 
-    /// posix_spawn of `/bin/sh -c <script>` in a new process group, stdin from /dev/null,
-    /// stdout and stderr into `output`, signals reset to their defaults (the worker ignores
-    /// SIGPIPE, and ignored signals survive exec) and none blocked.
-    private static func spawnShell(_ request: RunRequest, environment: [String: String], output: Int32) -> Result<pid_t, ScriptRunError> {
+    /// posix_spawn of `/bin/sh -c <script>` (through setpriv when `runAs` is set) in a new
+    /// process group, stdin from /dev/null, stdout and stderr into `output`, every other fd
+    /// closed, signals reset to their defaults (the worker ignores SIGPIPE, and ignored signals
+    /// survive exec) and none blocked.
+    private static func spawnShell(_ request: RunRequest, environment: [String: String], runAs: RunAsUser?,
+                                   output: Int32) -> Result<pid_t, ScriptRunError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, output, 2)
+        dsched_spawn_file_actions_addclosefrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -237,15 +244,19 @@ final class ScriptRun {
         variables["DSCHED_RUN_ID"] = String(request.runID)
         variables["DSCHED_SCHEDULED_AT"] = request.scheduledAt
         variables["DSCHED_ATTEMPT"] = String(request.attempt)
-        let shellArguments: [String] = ["/bin/sh", "-c", request.script]
-        let arguments = shellArguments.map { strdup($0) } + [nil]
+        let shell = ["/bin/sh", "-c", request.script]
+        let (path, argv) = runAs.map { $0.wrapping(shell) } ?? ("/bin/sh", shell)
+        if let runAs {
+            variables.merge(runAs.environment) { $1 }
+        }
+        let arguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             arguments.forEach { free($0) }
             cEnvironment.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, "/bin/sh", &actions, &attributes, arguments, cEnvironment)
-        return status == 0 ? .success(pid) : .failure(.spawn(errno: status))
+        let status = posix_spawn(&pid, path, &actions, &attributes, arguments, cEnvironment)
+        return status == 0 ? .success(pid) : .failure(.spawn(path: path, errno: status))
     }
 }

@@ -5,7 +5,8 @@ public enum WorkerExitCode {
     /// The channel broke (a socket error, or a frame that cannot be trusted): a respawn gets a
     /// fresh channel.
     public static let failed: Int32 = 1
-    /// The worker was started wrongly — arguments it rejects, or a channel fd it cannot use —
+    /// The worker was started wrongly — arguments it rejects, a channel fd it cannot use, a
+    /// `--run-as` user it cannot resolve, a kernel that refuses it the child subreaper role —
     /// and a respawn would start it the same way: the supervisor leaves the slot down.
     /// 64 is EX_USAGE (sysexits.h), the code swift-argument-parser exits with when it rejects
     /// the arguments, so a worker binary that does not understand its master's command line
@@ -15,7 +16,10 @@ public enum WorkerExitCode {
     /// The code a worker exits with after `error` ended it: `fatal` for a start that cannot
     /// succeed, `failed` otherwise.
     public static func of(_ error: Error) -> Int32 {
-        if case WorkerProcessError.badChannel = error { return fatal }
+        switch error {
+        case WorkerProcessError.badChannel, WorkerProcessError.subreaper, is RunAsUserError: return fatal
+        default: break
+        }
         return failed
     }
 }

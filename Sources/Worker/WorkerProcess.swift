@@ -5,10 +5,19 @@
 // reaps its scripts itself with wait4, which also yields their resource usage. Runs start in
 // the order they arrive, at most `maxConcurrent` at once; the rest wait (RunQueue).
 //
+// Every process a run starts ends with it. ScriptRun kills the run's process group when it
+// ends; what left the group (setsid) is re-parented to the worker, a child subreaper
+// (PR_SET_CHILD_SUBREAPER), once its parent exits. The worker's only children of its own are
+// its running scripts' shells, so any other child is left over from an ended run: within
+// 100 ms of a run's end (one /proc scan covers every run that ended meanwhile), each such child
+// gets SIGKILL, and every one that exits is reaped here. (A daemon that escaped a run still
+// running is killed at the next sweep too: it is no script's.)
+//
 // The worker stops when the master asks (a `stop` message, the first stage of its staged stop)
 // or sends SIGTERM, and never outlives its master: a parent-death signal (SIGTERM too), and EOF
-// on the channel. Every way, every running script's process group gets SIGKILL and the loop
-// ends. A start that cannot succeed (an unusable channel fd) exits with WorkerExitCode.fatal.
+// on the channel. Every way, every running script's process group and every left-over child
+// gets SIGKILL and the loop ends. A start that cannot succeed (an unusable channel fd) exits with WorkerExitCode.fatal.
+import CEventLoop
 import EventLoop
 import Foundation
 import Glibc
@@ -19,11 +28,14 @@ public enum WorkerProcessError: Error, Equatable, CustomStringConvertible {
     case orphaned
     /// The channel fd is not an open descriptor (fatal: see WorkerExitCode).
     case badChannel(fd: Int32, errno: Int32)
+    /// prctl(PR_SET_CHILD_SUBREAPER) failed.
+    case subreaper(errno: Int32)
 
     public var description: String {
         switch self {
         case .orphaned: return "the master exited while the worker was starting"
         case .badChannel(let fd, let code): return "channel fd \(fd) is unusable: \(String(cString: strerror(code)))"
+        case .subreaper(let code): return "could not become a child subreaper: \(String(cString: strerror(code)))"
         }
     }
 }
@@ -35,6 +47,8 @@ public final class WorkerProcess {
         public var maxConcurrent = 16
         /// Seconds between TERM and KILL when a run times out or is cancelled.
         public var graceSeconds = 5.0
+        /// The user scripts run as; nil: the worker's own.
+        public var runAs: RunAsUser?
 
         public init() {}
     }
@@ -47,6 +61,8 @@ public final class WorkerProcess {
     private var channel: WorkerChannel!
     private var signalWatchers: [SignalWatcher] = []
     private var statsTimer: TimerWatcher!
+    /// Armed when a run ends: kills the children no running script owns (see the top).
+    private var leftoverSweep: TimerWatcher!
     private var running: [Int64: ScriptRun] = [:]
     private var runIDsByPID: [pid_t: Int64] = [:]
     private var waiting = RunQueue()
@@ -54,8 +70,11 @@ public final class WorkerProcess {
     private var stopReason: StopReason?
     private var stopping: Bool { stopReason != nil }
 
-    /// Sets the worker up: parent-death signal, channel, signals, stats timer. Nothing runs
-    /// until `run()`.
+    /// Seconds from a run's end to the sweep for the processes it left behind.
+    private static let leftoverSweepDelay = 0.1
+
+    /// Sets the worker up: parent-death signal, child subreaper, channel, signals, stats timer.
+    /// Nothing runs until `run()`.
     public init(configuration: Configuration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
@@ -64,6 +83,7 @@ public final class WorkerProcess {
         try ParentDeathSignal.arm(SIGTERM)
         // The parent may have died before the signal was armed: then we were re-parented.
         guard getppid() == parent else { throw WorkerProcessError.orphaned }
+        guard dsched_set_child_subreaper() == 0 else { throw WorkerProcessError.subreaper(errno: errno) }
         try Self.prepareChannel(configuration.fd)
         reactor = try Reactor(isolated: true)
         // Ctrl-C in a terminal reaches the whole foreground group, workers included; the master
@@ -78,6 +98,7 @@ public final class WorkerProcess {
                                 onEnd: { [unowned self] in stop(.channelEnded($0)) })
         statsTimer = TimerWatcher(reactor: reactor) { [unowned self] in sendStats() }
         statsTimer.start(after: 1, every: 1)
+        leftoverSweep = TimerWatcher(reactor: reactor) { [unowned self] in killLeftovers() }
     }
 
     /// Runs until the master asks it to stop or goes away, or SIGTERM arrives; throws when the
@@ -85,7 +106,7 @@ public final class WorkerProcess {
     public func run() throws(WorkerChannelError) {
         logger.info("worker started", metadata: [
             "fd": "\(configuration.fd)", "max_concurrent": "\(configuration.maxConcurrent)",
-            "grace_s": "\(configuration.graceSeconds)",
+            "grace_s": "\(configuration.graceSeconds)", "run_as": "\(configuration.runAs?.name ?? "-")",
         ])
         reactor.run()
         if case .channelEnded(let end) = stopReason {
@@ -147,7 +168,7 @@ public final class WorkerProcess {
             runLogger[metadataKey: "job_id"] = "\(request.jobID)"
             do {
                 let run = try ScriptRun.start(request, reactor: reactor, environment: environment,
-                                              graceSeconds: configuration.graceSeconds, logger: runLogger,
+                                              runAs: configuration.runAs, graceSeconds: configuration.graceSeconds, logger: runLogger,
                                               onFinished: { [unowned self] in finished($0) })
                 running[request.runID] = run
                 runIDsByPID[run.pid] = request.runID
@@ -173,7 +194,20 @@ public final class WorkerProcess {
         if result.cancelled { metadata["cancelled"] = "true" }
         logger.debug("run finished", metadata: metadata)
         channel.send(.finished(result))
+        if !leftoverSweep.isActive {
+            leftoverSweep.start(after: Self.leftoverSweepDelay)
+        }
         startWaitingRuns()
+    }
+
+    /// SIGKILL to every live child that is not a running script's shell (or to every child, when
+    /// the worker stops): processes ended runs left behind, re-parented to this subreaper. Their
+    /// exits are reaped in `reapScripts`.
+    private func killLeftovers(sparingScripts: Bool = true) {
+        for pid in ChildProcesses.live(of: getpid()) where !sparingScripts || runIDsByPID[pid] == nil {
+            logger.info("killing a process an ended run left behind", metadata: ["pid": "\(pid)"])
+            kill(pid, SIGKILL)
+        }
     }
 
     /// Reaps every exited child (one SIGCHLD may stand for several) and finishes their runs.
@@ -186,7 +220,8 @@ public final class WorkerProcess {
             // 0: the others are still running; -1 (ECHILD): no children left.
             guard pid > 0 else { return }
             guard let runID = runIDsByPID[pid], let run = running[runID] else {
-                logger.warning("reaped a child that is no run's", metadata: ["pid": "\(pid)"])
+                // A process a run left behind, re-parented to us, now ended.
+                logger.debug("reaped a left-over process", metadata: ["pid": "\(pid)"])
                 continue
             }
             run.reaped(status: status, usage: usage)
@@ -226,6 +261,7 @@ public final class WorkerProcess {
         for run in running.values {
             run.killGroup()
         }
+        killLeftovers(sparingScripts: false)
         reactor.stop()
     }
 

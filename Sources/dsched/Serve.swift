@@ -3,7 +3,9 @@
 // name, and a flag wins over the environment.
 import ArgumentParser
 import Logging
+import Glibc
 import Server
+import Worker
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -82,6 +84,9 @@ struct Serve: ParsableCommand {
 
     @Option(name: .long, help: "The shortest period of a repeating job, in ms (env DSCHED_MIN_FREQUENCY, default 100).")
     var minFrequency: Int?
+
+    @Option(name: .long, help: "User the scripts run as, with its group and supplementary groups, through setpriv; must exist, and the node must be root (env DSCHED_RUN_AS; default: the node's own user).")
+    var runAs: String?
 
     @Option(name: .long, help: "Seconds between TERM and KILL for a run that times out or is cancelled (env DSCHED_KILL_GRACE, default 5).")
     var killGrace: Double?
@@ -163,6 +168,13 @@ struct Serve: ParsableCommand {
         config.postgres.maxQueued = try settings.int(pgMaxQueued, env: "DSCHED_PG_MAX_QUEUED", default: config.postgres.maxQueued, range: 1...1_000_000)
         config.workers = try settings.int(workers, env: "DSCHED_WORKERS", default: config.workers, range: 1...256)
         config.maxConcurrentPerWorker = try settings.int(workerConcurrency, env: "DSCHED_WORKER_CONCURRENCY", default: config.maxConcurrentPerWorker, range: 1...4096)
+        if let name = runAs ?? settings.environment["DSCHED_RUN_AS"] {
+            do {
+                config.runAs = try RunAsUser.resolve(name).name
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         config.killGrace = try settings.seconds(killGrace, env: "DSCHED_KILL_GRACE", default: config.killGrace)
         config.maxRunTime = try settings.seconds(maxRunTime, env: "DSCHED_MAX_RUN_TIME", default: config.maxRunTime, zeroAllowed: true)
         config.maxWaitingPerJob = try settings.int(maxWaitingPerJob, env: "DSCHED_MAX_WAITING_PER_JOB", default: config.maxWaitingPerJob, range: 1...100_000)
@@ -193,6 +205,9 @@ struct Serve: ParsableCommand {
         configuration.logLevel = settings.string(logLevel, env: "DSCHED_LOG_LEVEL", default: "info")
         try LoggingSystem.bootstrapStandardError(level: logLevel, settings: settings)
         let logger = Logger(label: "dsched")
+        if configuration.runAs == nil && geteuid() == 0 {
+            logger.warning("scripts run as root: any job can read and change everything on this host; set --run-as USER (env DSCHED_RUN_AS)")
+        }
         do {
             try Node(configuration: configuration, logger: logger).run()
         } catch {

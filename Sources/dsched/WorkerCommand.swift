@@ -21,6 +21,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds between TERM and KILL when a run times out or is cancelled.")
     var grace = 5.0
 
+    @Option(help: "The user scripts run as, through setpriv (default: the worker's own).")
+    var runAs: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env DSCHED_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -39,6 +42,7 @@ struct WorkerCommand: ParsableCommand {
         configuration.maxConcurrent = maxConcurrent
         configuration.graceSeconds = grace
         do {
+            configuration.runAs = try runAs.map(RunAsUser.resolve)
             try WorkerProcess(configuration: configuration, logger: logger).run()
         } catch {
             logger.critical("worker failed", metadata: ["error": "\(error)"])

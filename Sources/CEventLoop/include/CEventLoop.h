@@ -10,7 +10,10 @@
  *  - accept4 needs _GNU_SOURCE, which Glibc's Swift module does not define:
  *    dsched_accept4 forwards to it;
  *  - prctl is variadic and <sys/prctl.h> is not in Glibc's module:
- *    dsched_set_parent_death_signal wraps PR_SET_PDEATHSIG;
+ *    dsched_set_parent_death_signal wraps PR_SET_PDEATHSIG,
+ *    dsched_set_child_subreaper wraps PR_SET_CHILD_SUBREAPER;
+ *  - posix_spawn_file_actions_addclosefrom_np (glibc >= 2.34) is declared only
+ *    under _GNU_SOURCE: dsched_spawn_file_actions_addclosefrom forwards to it;
  *  - the headers of libev, hiredis (async), libpq and http-parser are re-exported
  *    so that Swift imports them through this one module.
  * Every symbol defined here is prefixed dsched_.
@@ -24,6 +27,7 @@
 #include <postgresql/libpq-fe.h>
 #include <http_parser.h>
 #include <sys/types.h>
+#include <spawn.h>
 
 typedef void (*dsched_ev_io_cb)(struct ev_loop *loop, ev_io *w, int revents);
 typedef void (*dsched_ev_timer_cb)(struct ev_loop *loop, ev_timer *w, int revents);
@@ -52,6 +56,12 @@ int dsched_accept4(int fd, int flags);
 
 /* prctl(PR_SET_PDEATHSIG, signum): the kernel signals this process when its parent dies. */
 int dsched_set_parent_death_signal(int signum);
+
+/* prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to this process. */
+int dsched_set_child_subreaper(void);
+
+/* posix_spawn_file_actions_addclosefrom_np: the child closes every fd >= from before exec. */
+int dsched_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 
 /* hiredis's own libev adapter, attached to a loop. Returns REDIS_OK or REDIS_ERR. */
 int dsched_redis_libev_attach(struct ev_loop *loop, redisAsyncContext *ac);

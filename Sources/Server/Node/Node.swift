@@ -39,6 +39,7 @@ public final class Node {
         supervisorConfiguration.maxConcurrentPerWorker = configuration.maxConcurrentPerWorker
         supervisorConfiguration.graceSeconds = configuration.killGrace
         supervisorConfiguration.logLevel = configuration.logLevel
+        supervisorConfiguration.runAs = configuration.runAs
         var redisConfiguration = RedisConnection.Configuration(host: configuration.redis.host, port: configuration.redis.port)
         redisConfiguration.maxQueued = configuration.redis.maxQueued
         var clusterConfiguration = ClusterAgent.Configuration(

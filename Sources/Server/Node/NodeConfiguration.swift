@@ -68,6 +68,8 @@ public struct NodeConfiguration: Sendable {
     public var maxRunningPerJob: Int?
     /// The shortest period a repeating job may have, ms.
     public var minFrequency: Int64 = 100
+    /// The user scripts run as (resolved at start: it exists); nil: the node's own user.
+    public var runAs: String?
     /// Seconds between TERM and KILL when a run times out or is cancelled.
     public var killGrace = 5.0
     /// Bytes of a run's output kept (the tail).

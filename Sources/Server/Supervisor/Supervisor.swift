@@ -24,6 +24,8 @@ public final class Supervisor: WorkerPool {
         /// Seconds between TERM and KILL when a worker stops one of its runs (timeout, cancel).
         public var graceSeconds = 5.0
         public var logLevel = "info"
+        /// The user scripts run as (`dsched worker --run-as`); nil: the node's own user.
+        public var runAs: String?
         /// The `dsched` binary workers are spawned from; nil: this executable (the normal case).
         public var executable: String?
         /// Seconds from asking the workers to stop (over the channel) to SIGTERM; nil: a fifth

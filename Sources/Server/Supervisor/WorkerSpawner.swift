@@ -1,6 +1,10 @@
 // WorkerSpawner: starts one `dsched worker` process, the way DESIGN.md asks: `posix_spawn` of
 // this same executable (never a bare fork of a Swift process), with its end of a fresh
-// socketpair as fd 3 and the master's environment less its secrets.
+// socketpair as fd 3 and the master's environment less its secrets. The worker inherits fds
+// 0-3 and nothing else: every fd the master opens is close-on-exec, and the spawn closes
+// everything from 4 up besides, so that a descriptor some library opened without the flag
+// (hiredis 0.14's sockets) can never reach a worker or its scripts.
+import CEventLoop
 import Glibc
 
 enum WorkerSpawnError: Error, CustomStringConvertible {
@@ -30,6 +34,7 @@ struct WorkerSpawner {
         executable = configuration.executable ?? Self.currentExecutable() ?? CommandLine.arguments[0]
         arguments = [executable, "worker", "--fd", "3", "--max-concurrent", String(configuration.maxConcurrentPerWorker),
                      "--grace", String(configuration.graceSeconds), "--log-level", configuration.logLevel]
+            + (configuration.runAs.map { ["--run-as", $0] } ?? [])
         var variables: [UnsafeMutablePointer<CChar>?] = []
         var cursor = environ
         while let entry = cursor.pointee {
@@ -62,6 +67,7 @@ struct WorkerSpawner {
         defer { posix_spawn_file_actions_destroy(&actions) }
         // dup2 onto 3 clears close-on-exec for the child's copy; the originals stay private.
         posix_spawn_file_actions_adddup2(&actions, child, 3)
+        dsched_spawn_file_actions_addclosefrom(&actions, 4)
         let cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0

@@ -19,6 +19,17 @@ enum ProcessTable {
         }
     }
 
+    /// The live (non-zombie) processes whose command line (its arguments joined by spaces)
+    /// contains `marker`.
+    static func liveProcesses(commandLineContaining marker: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let fields = statFields(pid), fields.state != "Z",
+                  let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self).contains(marker)
+        }
+    }
+
     /// Polls until `condition` holds or `timeout` passes; whether it held.
     static func eventually(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)

@@ -19,6 +19,7 @@
 import CEventLoop
 import Collections
 import EventLoop
+import Glibc
 import Logging
 
 public final class RedisConnection {
@@ -164,6 +165,8 @@ public final class RedisConnection {
             scheduleReconnect(reason: reason)
             return
         }
+        // hiredis 0.14 opens its socket without close-on-exec: keep it out of workers and scripts.
+        _ = fcntl(made.pointee.c.fd, F_SETFD, FD_CLOEXEC)
         _ = redisEnableKeepAlive(&made.pointee.c)
         guard dsched_redis_libev_attach(reactor.loop, made) == REDIS_OK else {
             redisAsyncFree(made)
