@@ -25,6 +25,8 @@ int dsched_redis_libev_attach(struct ev_loop *loop, redisAsyncContext *ac) { ret
 
 int dsched_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
 
+int dsched_set_dumpable(int dumpable) { return prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0); }
+
 int dsched_set_parent_death_signal(int signum) { return prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0); }
 
 int dsched_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }

@@ -5,7 +5,10 @@
 // socket takes and keeps the rest, so a slow peer never blocks the loop and never loses bytes.
 // Its owner asks the reactor for write interest only while the buffer is not empty (the ae
 // habit). Once drained the storage is emptied in place, keeping its capacity for the next bytes
-// unless it grew beyond `keptCapacity` (one huge answer must not pin its memory for good).
+// unless it grew beyond `keptCapacity` (one huge answer must not pin its memory for good). A
+// write that leaves bytes drops the written ones once they are more than `keptCapacity` and at
+// least half the storage, so a peer that reads slowly but never lets the buffer drain (while its
+// owner appends as it reads) holds only the unwritten bytes, at an amortized copy per byte.
 import Glibc
 
 public struct OutboundBuffer {
@@ -55,7 +58,13 @@ public struct OutboundBuffer {
             let result = try storage.withUnsafeBytes { bytes in
                 try systemCall("write") { Glibc.write(fd, bytes.baseAddress! + start, bytes.count - start) }
             }
-            guard case .done(let count) = result else { return .blocked(written: written) }
+            guard case .done(let count) = result else {
+                if start > keptCapacity && start * 2 >= storage.count {
+                    storage.removeFirst(start)
+                    start = 0
+                }
+                return .blocked(written: written)
+            }
             start += count
             written += count
         }

@@ -55,6 +55,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Bearer token every /jobs request must carry (env DSCHED_API_TOKEN; default none; empty counts as none).")
     var apiToken: String?
 
+    @Option(name: .long, help: "File holding the bearer token, less its trailing newline; empty means none (env DSCHED_API_TOKEN_FILE).")
+    var apiTokenFile: String?
+
     @Flag(name: .long, help: "Allow listening on a non-loopback address without --api-token (env DSCHED_INSECURE_NO_AUTH=1).")
     var insecureNoAuth = false
 
@@ -161,7 +164,7 @@ struct Serve: ParsableCommand {
         config.http.bodyTimeout = try settings.seconds(bodyTimeout, env: "DSCHED_BODY_TIMEOUT", default: config.http.bodyTimeout)
         config.http.idleTimeout = try settings.seconds(idleTimeout, env: "DSCHED_IDLE_TIMEOUT", default: config.http.idleTimeout)
         config.http.writeTimeout = try settings.seconds(writeTimeout, env: "DSCHED_WRITE_TIMEOUT", default: config.http.writeTimeout)
-        config.apiToken = NodeConfiguration.apiToken(apiToken ?? settings.environment["DSCHED_API_TOKEN"])
+        config.apiToken = try resolveAPIToken(settings)
         config.insecureNoAuth = insecureNoAuth || settings.environment["DSCHED_INSECURE_NO_AUTH"] == "1"
         config.postgres.queueTimeout = try settings.seconds(pgQueueTimeout, env: "DSCHED_PG_QUEUE_TIMEOUT", default: config.postgres.queueTimeout)
         config.postgres.connections = try settings.int(pgConnections, env: "DSCHED_PG_CONNECTIONS", default: config.postgres.connections, range: 1...64)
@@ -199,9 +202,31 @@ struct Serve: ParsableCommand {
         return config
     }
 
+    /// The token from `--api-token` or `--api-token-file`, else from their variables; an empty
+    /// one is none. Both of one kind at once is an error.
+    private func resolveAPIToken(_ settings: Settings) throws -> String? {
+        let token: String?
+        if apiToken != nil || apiTokenFile != nil {
+            guard apiToken == nil || apiTokenFile == nil else {
+                throw ValidationError("give --api-token or --api-token-file, not both")
+            }
+            token = try apiToken ?? apiTokenFile.map(APITokenFile.read)
+        } else {
+            let environment = settings.environment
+            guard environment["DSCHED_API_TOKEN"] == nil || environment["DSCHED_API_TOKEN_FILE"] == nil else {
+                throw ValidationError("set DSCHED_API_TOKEN or DSCHED_API_TOKEN_FILE, not both")
+            }
+            token = try environment["DSCHED_API_TOKEN"] ?? environment["DSCHED_API_TOKEN_FILE"].map(APITokenFile.read)
+        }
+        return NodeConfiguration.apiToken(token)
+    }
+
     func run() throws {
         let settings = Settings()
         var configuration = try resolve(settings)
+        // The secrets are in the configuration now: out of reach of a script of the same user.
+        try ProcessSecrets.makeNotDumpable()
+        ProcessSecrets.dropFromEnvironment()
         configuration.logLevel = settings.string(logLevel, env: "DSCHED_LOG_LEVEL", default: "info")
         try LoggingSystem.bootstrapStandardError(level: logLevel, settings: settings)
         let logger = Logger(label: "dsched")

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Glibc
 import Logging
+import Server
 import Worker
 
 struct WorkerCommand: ParsableCommand {
@@ -35,6 +36,8 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         try LoggingSystem.bootstrapStandardError(level: logLevel)
+        // Scripts run as this worker's user: they must not read its memory or descriptors.
+        try ProcessSecrets.makeNotDumpable()
         var logger = Logger(label: "dsched.worker")
         logger[metadataKey: "worker_pid"] = "\(getpid())"
         var configuration = WorkerProcess.Configuration()

@@ -10,6 +10,7 @@
  *  - accept4 needs _GNU_SOURCE, which Glibc's Swift module does not define:
  *    dsched_accept4 forwards to it;
  *  - prctl is variadic and <sys/prctl.h> is not in Glibc's module:
+ *    dsched_set_dumpable wraps PR_SET_DUMPABLE,
  *    dsched_set_parent_death_signal wraps PR_SET_PDEATHSIG,
  *    dsched_set_child_subreaper wraps PR_SET_CHILD_SUBREAPER;
  *  - posix_spawn_file_actions_addclosefrom_np (glibc >= 2.34) is declared only
@@ -53,6 +54,9 @@ int dsched_ev_is_active(const void *w);
 
 /* accept4(2): accept with SOCK_NONBLOCK/SOCK_CLOEXEC in one call. */
 int dsched_accept4(int fd, int flags);
+
+/* prctl(PR_SET_DUMPABLE, dumpable): 0 makes /proc/<pid>/environ, mem, fd ... root's only, no core dump. */
+int dsched_set_dumpable(int dumpable);
 
 /* prctl(PR_SET_PDEATHSIG, signum): the kernel signals this process when its parent dies. */
 int dsched_set_parent_death_signal(int signum);

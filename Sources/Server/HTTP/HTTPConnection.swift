@@ -1,18 +1,20 @@
 // HTTPConnection: one client connection, from accept to close.
 //
 // Reads into the server's shared buffer, parses request by request (HTTPRequestParser pauses
-// at each one), hands each request to the handler with a Responder, and writes the answers in
-// request order whatever order they arrive in. Writes are buffered (OutboundBuffer) and flushed
-// once per read (pipelined answers go out in one write); partial writes wait for writability.
+// at each one) and hands each request to the handler with a Responder. Pipelined requests are
+// handled one after another, as nginx does: the next one goes to the handler once the previous
+// one is answered, so answers are in request order by construction. Writes are buffered
+// (OutboundBuffer) and flushed once per read (answers given at once go out in one write);
+// partial writes wait for writability.
 //
-// Back-pressure: when the answers waiting for the client exceed `maxBufferedResponseBytes`,
-// or `maxPipelinedRequests` requests are unanswered, the connection stops reading (bytes
-// already read wait, unparsed) until the client catches up; a client that never reads is
-// closed by the write timeout. Its memory is thus bounded whatever it sends.
+// Back-pressure (HTTPLimits.mayDispatch): while a request is with the handler, or the answers
+// not yet taken by the client exceed `maxBufferedResponseBytes`, the connection dispatches no
+// further request and stops reading (bytes already read wait, unparsed) until the client
+// catches up; a client that never reads is closed by the write timeout. Its memory is thus at
+// most the limit plus one answer, whatever it sends and however large the answers are.
 //
 // One TimerWatcher enforces whichever timeout applies (ConnectionDeadline).
 import EventLoop
-import Collections
 import Glibc
 
 final class HTTPConnection: ResponseSink {
@@ -25,16 +27,17 @@ final class HTTPConnection: ResponseSink {
     /// When the armed timer fires; a later deadline leaves it armed (it re-evaluates then).
     private var timerAt: Double?
 
-    /// A request waiting for its answer; `bytes` is the serialized answer once given.
+    /// What the answer to a request depends on.
     private struct Slot {
-        var bytes: [UInt8]?
         let headOnly: Bool
         let keepAlive: Bool
         let http10: Bool
     }
 
-    private var slots = Deque<Slot>()
-    private var firstSequence = 0
+    /// The request with the handler, if any, and its sequence number (a stale or second
+    /// answer, whose sequence differs, is ignored).
+    private var awaiting: Slot?
+    private var sequence = 0
 
     private var outbound = OutboundBuffer()
     private var writeBlockedSince: Double?
@@ -69,7 +72,7 @@ final class HTTPConnection: ResponseSink {
 
     /// Whether nothing is in progress: no request being read, answered or written.
     var isIdle: Bool {
-        slots.isEmpty && !parser.inMessage && outbound.isEmpty && unparsed.isEmpty
+        awaiting == nil && !parser.inMessage && outbound.isEmpty && unparsed.isEmpty
     }
 
     /// Graceful shutdown: an idle connection closes now; a busy one finishes what it has begun.
@@ -117,14 +120,14 @@ final class HTTPConnection: ResponseSink {
         }
     }
 
-    private var backPressured: Bool {
-        outbound.count > limits.maxBufferedResponseBytes || slots.count >= limits.maxPipelinedRequests
+    private var mayDispatch: Bool {
+        limits.mayDispatch(awaitingAnswer: awaiting != nil, unsentBytes: outbound.count)
     }
 
     private func consume(_ bytes: UnsafeRawBufferPointer) {
         var offset = 0
         while offset < bytes.count && !noMoreRequests && !closed {
-            if backPressured {
+            if !mayDispatch {
                 unparsed.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
                 return
             }
@@ -154,14 +157,14 @@ final class HTTPConnection: ResponseSink {
             noMoreRequests = true
         }
         continueOwed = false
-        slots.append(Slot(bytes: nil, headOnly: request.method == "HEAD", keepAlive: keepAlive,
-                          http10: request.versionMajor == 1 && request.versionMinor == 0))
-        server.handler(request, Responder(sink: self, sequence: firstSequence + slots.count - 1))
+        sequence += 1
+        awaiting = Slot(headOnly: request.method == "HEAD", keepAlive: keepAlive,
+                        http10: request.versionMajor == 1 && request.versionMinor == 0)
+        server.handler(request, Responder(sink: self, sequence: sequence))
     }
 
     private func fail(_ failure: HTTPRequestParser.Failure) {
         noMoreRequests = true
-        slots.append(Slot(bytes: nil, headOnly: false, keepAlive: false, http10: false))
         let response: HTTPResponse
         switch failure {
         case .headTooLarge:
@@ -175,41 +178,27 @@ final class HTTPConnection: ResponseSink {
         case .malformed(let reason):
             response = .error(.badRequest, code: "malformed_request", message: "malformed HTTP request: \(reason)")
         }
-        respond(response, sequence: firstSequence + slots.count - 1)
+        outbound.appendInPlace { serialize(response, for: Slot(headOnly: false, keepAlive: false, http10: false), into: &$0) }
     }
 
     // MARK: - Answering
 
-    /// Records the answer to request `sequence` and moves every answer now in order to the
-    /// outbound buffer.
+    /// Serializes the answer to request `sequence` into the outbound buffer.
     func respond(_ response: HTTPResponse, sequence: Int) {
-        let index = sequence - firstSequence
-        guard !closed, index >= 0, index < slots.count else { return }
-        assert(slots[index].bytes == nil, "a request was answered twice")
-        if index == 0 {
-            let slot = slots.removeFirst()
-            outbound.appendInPlace { serialize(response, for: slot, isLast: slots.isEmpty, into: &$0) }
-            firstSequence += 1
-            while let ready = slots.first?.bytes {
-                outbound.append(ready)
-                slots.removeFirst()
-                firstSequence += 1
-            }
-        } else {
-            var bytes: [UInt8] = []
-            serialize(response, for: slots[index], isLast: index == slots.count - 1, into: &bytes)
-            slots[index].bytes = bytes
-        }
+        guard !closed, let slot = awaiting else { return }
+        assert(sequence == self.sequence, "a request was answered twice")
+        guard sequence == self.sequence else { return }
+        awaiting = nil
+        outbound.appendInPlace { serialize(response, for: slot, into: &$0) }
         if !inReadHandler {
             flush()
             settle()
         }
     }
 
-    /// `isLast`: no later request is waiting for an answer; during shutdown that answer is the
-    /// one that says `Connection: close` (earlier ones cannot: their successors still come).
-    private func serialize(_ response: HTTPResponse, for slot: Slot, isLast: Bool, into buffer: inout [UInt8]) {
-        let keepAlive = slot.keepAlive && !(server.isShuttingDown && isLast)
+    /// During shutdown every answer says `Connection: close`: no later request is dispatched.
+    private func serialize(_ response: HTTPResponse, for slot: Slot, into buffer: inout [UInt8]) {
+        let keepAlive = slot.keepAlive && !server.isShuttingDown
         if !keepAlive {
             noMoreRequests = true
         }
@@ -221,7 +210,7 @@ final class HTTPConnection: ResponseSink {
     // MARK: - Writing
 
     private func flush() {
-        if continueOwed && slots.isEmpty {
+        if continueOwed && awaiting == nil {
             outbound.append("HTTP/1.1 100 Continue\r\n\r\n".utf8)
             continueOwed = false
         }
@@ -248,7 +237,7 @@ final class HTTPConnection: ResponseSink {
     /// Brings interest, back-pressure and the timer in line with the state after an event.
     private func settle() {
         if closed { return }
-        if !unparsed.isEmpty && !backPressured && !noMoreRequests {
+        if !unparsed.isEmpty && mayDispatch && !noMoreRequests {
             let bytes = unparsed
             unparsed = []
             inReadHandler = true
@@ -258,12 +247,12 @@ final class HTTPConnection: ResponseSink {
             if closed { return }
         }
         let drained = outbound.isEmpty
-        if drained && slots.isEmpty && (noMoreRequests || (server.isShuttingDown && !parser.inMessage)) {
+        if drained && awaiting == nil && (noMoreRequests || (server.isShuttingDown && !parser.inMessage)) {
             close()
             return
         }
         var events: IOEvents = []
-        if !noMoreRequests && !backPressured {
+        if !noMoreRequests && mayDispatch {
             events.insert(.read)
         }
         if !drained {
@@ -282,12 +271,12 @@ final class HTTPConnection: ResponseSink {
 
     private var phase: ConnectionDeadline.Phase {
         if let since = writeBlockedSince { return .writeBlocked(since: since) }
-        if noMoreRequests { return slots.isEmpty ? .idle(since: lastActivity) : .awaitingHandler }
+        if noMoreRequests { return awaiting == nil ? .idle(since: lastActivity) : .awaitingHandler }
         if let started = parser.messageStartedAt {
             if let headDone = parser.headCompletedAt { return .readingBody(since: headDone) }
             return .readingHead(since: started)
         }
-        if !slots.isEmpty { return .awaitingHandler }
+        if awaiting != nil { return .awaitingHandler }
         return .idle(since: lastActivity)
     }
 
@@ -320,14 +309,14 @@ final class HTTPConnection: ResponseSink {
         }
     }
 
-    /// Answers 408 to the request being read and closes; with answers still owed for earlier
-    /// requests, it stops reading, writes those, then closes (the slow request is dropped).
+    /// Answers 408 to the request being read and closes; with an earlier request still with
+    /// the handler, it stops reading, writes that answer, then closes (the slow request is dropped).
     private func parserAbandoned() {
         noMoreRequests = true
-        if slots.isEmpty {
+        if awaiting == nil {
             outbound.appendInPlace {
                 serialize(.error(.requestTimeout, code: "request_timeout", message: "the request was not received in time"),
-                          for: Slot(bytes: nil, headOnly: false, keepAlive: false, http10: false), isLast: true, into: &$0)
+                          for: Slot(headOnly: false, keepAlive: false, http10: false), into: &$0)
             }
             flush()
             close()

@@ -18,10 +18,18 @@ public struct HTTPLimits: Sendable {
     public var writeTimeout = 30.0
     /// Open client connections; new ones beyond get 503 and are closed.
     public var maxConnections = 16_384
-    /// Bytes of responses buffered for one client before the server stops reading its requests.
+    /// Bytes of answers not yet taken by one client beyond which the server dispatches none of
+    /// its further requests and stops reading them.
     public var maxBufferedResponseBytes = 1024 * 1024
-    /// Requests of one connection waiting for their responses before the server stops reading.
-    public var maxPipelinedRequests = 128
 
     public init() {}
+
+    /// Whether a connection may hand its next pipelined request to the handler: only once the
+    /// previous one is answered (an answer's size is unknown until it is given, so requests in
+    /// the handler at once could each be as large as a page of 1000 jobs) and while its unsent
+    /// answers (bytes) are within `maxBufferedResponseBytes`. Its memory is then at most the
+    /// limit plus one answer.
+    func mayDispatch(awaitingAnswer: Bool, unsentBytes: Int) -> Bool {
+        !awaitingAnswer && unsentBytes <= maxBufferedResponseBytes
+    }
 }

@@ -120,7 +120,7 @@ public enum NodeError: Error, CustomStringConvertible {
         switch self {
         case .insecureListen(let host):
             return "refusing to listen on \(host) without --api-token (an empty token is no token): the job API runs shell commands. "
-                + "Set --api-token (or DSCHED_API_TOKEN), or pass --insecure-no-auth if the network is trusted."
+                + "Set --api-token or --api-token-file (or DSCHED_API_TOKEN, DSCHED_API_TOKEN_FILE), or pass --insecure-no-auth if the network is trusted."
         }
     }
 }
