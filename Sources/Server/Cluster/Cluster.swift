@@ -8,6 +8,8 @@ public protocol Cluster: AnyObject {
     func jobChanged(_ job: Job)
     /// A committed deletion: the job leaves the cluster and its owner's wheel.
     func jobDeleted(id: Int64)
+    /// Asks the node running these runs to stop them (it records them cancelled).
+    func cancelRuns(_ runIDs: [Int64], on node: String)
     /// The node owning a job; nil while it waits for an owner.
     func owner(of jobID: Int64, completion: @escaping (Result<String?, ClusterError>) -> Void)
     /// The members, the leader and their load.

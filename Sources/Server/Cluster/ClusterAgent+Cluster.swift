@@ -42,10 +42,23 @@ extension ClusterAgent {
     }
 
     public func jobDeleted(id: Int64) {
-        disown([id])
+        weights.forget([id])
+        delegate?.deleted([id])
         commands.evaluate(ClusterScripts.forget, keys: configuration.keys.scriptKeys, arguments: [configuration.keys.channel, String(id)]) { [self] outcome in
             if case .failure(let error) = outcome {
                 logger.warning("job deletion not announced; reconciliation will remove it", metadata: ["job_id": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    public func cancelRuns(_ runIDs: [Int64], on node: String) {
+        guard node != configuration.nodeID else {
+            delegate?.cancelRuns(runIDs)
+            return
+        }
+        commands.send(["PUBLISH", configuration.keys.channel, ClusterMessage.cancel(node: node, runs: runIDs).text]) { [self] outcome in
+            if case .failure(let error) = outcome {
+                logger.warning("run cancellation not delivered", metadata: ["node_id": "\(node)", "runs": "\(runIDs)", "error": "\(error)"])
             }
         }
     }

@@ -36,7 +36,12 @@ extension ClusterAgent {
             delegate?.refresh(jobs)
         case .deleted(let jobs):
             jobs.forEach { touched[$0] = messageSequence }
-            disown(jobs)
+            weights.forget(jobs)
+            delegate?.deleted(jobs)
+        case .cancel(let node, let runs) where node == configuration.nodeID:
+            delegate?.cancelRuns(runs)
+        case .cancel:
+            break
         case .created, .joined, .left, .dead, .leader:
             leader.hint(message)
         case .assign, .release:

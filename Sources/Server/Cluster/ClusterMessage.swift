@@ -20,6 +20,8 @@ enum ClusterMessage: Equatable {
     case left(String)
     case dead(String)
     case leader(String)
+    /// Runs to stop, addressed to the node running them.
+    case cancel(node: String, runs: [Int64])
 
     init?(_ text: String) {
         let parts = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -38,6 +40,7 @@ enum ClusterMessage: Equatable {
         case ("left", 2): self = .left(parts[1])
         case ("dead", 2): self = .dead(parts[1])
         case ("leader", 2): self = .leader(parts[1])
+        case ("cancel", 3): guard let runs = ids(parts[2]) else { return nil }; self = .cancel(node: parts[1], runs: runs)
         default: return nil
         }
     }
@@ -54,6 +57,7 @@ enum ClusterMessage: Equatable {
         case .left(let node): return "left \(node)"
         case .dead(let node): return "dead \(node)"
         case .leader(let node): return "leader \(node)"
+        case .cancel(let node, let runs): return "cancel \(node) \(list(runs))"
         }
     }
 }

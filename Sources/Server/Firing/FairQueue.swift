@@ -76,6 +76,18 @@ struct FairQueue<Item> {
         return nil
     }
 
+    /// Removes the first waiting item of a job that matches; nil when none does.
+    mutating func remove(of jobID: Int64, where matches: (Item) -> Bool) -> Item? {
+        guard let index = queues[jobID]?.firstIndex(where: matches) else { return nil }
+        let item = queues[jobID]!.remove(at: index)
+        count -= 1
+        if queues[jobID]!.isEmpty {
+            queues[jobID] = nil
+            turn.removeAll { $0 == jobID }
+        }
+        return item
+    }
+
     /// Removes every waiting item of a job (paused, deleted) and returns them.
     mutating func removeAll(of jobID: Int64) -> [Item] {
         guard let items = queues.removeValue(forKey: jobID) else { return [] }

@@ -104,6 +104,15 @@ final class JobAdoption: OwnershipDelegate {
         }
     }
 
+    func deleted(_ ids: [Int64]) {
+        disown(ids)
+        ids.forEach { dispatcher.cancelJob($0, reason: "the job was deleted") }
+    }
+
+    func cancelRuns(_ runIDs: [Int64]) {
+        dispatcher.cancel(runIDs: runIDs, reason: "cancelled through the API")
+    }
+
     func changed(_ job: Job) {
         if adopting.contains(job.id) {
             changedWhileAdopting.insert(job.id)
@@ -202,6 +211,8 @@ final class JobAdoption: OwnershipDelegate {
             }
             logger.info("job has no tick left: done", metadata: ["job_id": "\(job.id)", "skipped": "\(skipped.count)"])
             dispatcher.finish(jobID: job.id)
+        case .unscheduled where job.definition.paused:
+            dispatcher.cancelJob(job.id, reason: "the job was paused")
         case .unchanged, .unscheduled:
             break
         }

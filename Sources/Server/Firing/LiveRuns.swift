@@ -42,6 +42,9 @@ struct LiveRuns {
         onWorkers[run.claim.jobID, default: 0] += 1
     }
 
+    /// Whether ticks of a job are being claimed.
+    func isClaiming(_ jobID: Int64) -> Bool { claiming[jobID] != nil }
+
     mutating func claimStarted(_ jobID: Int64) {
         claiming[jobID, default: 0] += 1
     }

@@ -31,6 +31,11 @@ public protocol OwnershipDelegate: AnyObject {
     func own(_ ids: [Int64])
     /// Drops jobs (moved to another node, or deleted). Their runs in flight finish.
     func disown(_ ids: [Int64])
+    /// Jobs deleted: dropped like `disown`, and their runs on this node stopped (recorded
+    /// cancelled), whoever owned them.
+    func deleted(_ ids: [Int64])
+    /// Runs of this node to stop (POST /runs/{id}/cancel, wherever it was asked).
+    func cancelRuns(_ runIDs: [Int64])
     /// Jobs changed elsewhere: re-read those this node owns.
     func refresh(_ ids: [Int64])
     /// A job this node's API changed (committed): applied at once when owned.

@@ -53,6 +53,9 @@ final class RunDispatcher: WorkerPoolDelegate {
     /// bound was warned about.
     private var coalescing = Set<Int64>()
     private var nodeFull = false
+    /// Jobs cancelled while ticks of theirs were being claimed: how many times. A claim that
+    /// returns after a cancellation records its run cancelled instead of starting it.
+    private var cancellations: [Int64: Int] = [:]
     private var unclaimed: TickBacklog
     private var storeRetryTimer: TimerWatcher!
     private var stopping = false
@@ -171,8 +174,13 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     private func claimAndDispatch(_ claim: TickClaim, job: Job, completion: ((Result<Run, StoreError>) -> Void)? = nil) {
         live.claimStarted(job.id)
+        let cancelled = cancellations[job.id]
         runStore.claim([claim], nodeID: configuration.nodeID, skipReason: nil) { [self] outcome in
             live.claimEnded(job.id)
+            let cancelledMeanwhile = cancellations[job.id] != cancelled
+            if !live.isClaiming(job.id) {
+                cancellations[job.id] = nil
+            }
             switch outcome {
             case .success(let won):
                 guard let run = won.first else {
@@ -180,6 +188,10 @@ final class RunDispatcher: WorkerPoolDelegate {
                     return
                 }
                 completion?(.success(run))
+                guard !cancelledMeanwhile else {
+                    live.insert(runID: run.id, claim: TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt))
+                    return cancelWaiting(run.id, reason: "the job was paused or deleted while its tick was claimed")
+                }
                 dispatch(run, job: job)
             case .failure(let error):
                 guard let completion else {
@@ -236,6 +248,44 @@ final class RunDispatcher: WorkerPoolDelegate {
         live.insert(runID: run.id, claim: claim)
         waiting.append(request, jobID: job.id)
         workerReady()
+    }
+
+    // MARK: - Cancellation
+
+    /// Stops a job's runs on this node: waiting ones are recorded cancelled at once, live ones
+    /// are stopped by their worker (TERM, then KILL after --kill-grace) and recorded cancelled
+    /// when it reports; its retries are dropped, and a claim in flight is cancelled when it
+    /// returns.
+    func cancelJob(_ jobID: Int64, reason: String) {
+        for request in waiting.removeAll(of: jobID) {
+            cancelWaiting(request.runID, reason: reason)
+        }
+        let dispatched = live.runIDs(of: jobID)
+        dispatched.forEach(workers.cancel)
+        retries = retries.filter { $0.value.jobID != jobID }
+        if live.isClaiming(jobID) {
+            cancellations[jobID, default: 0] += 1
+        }
+        if !dispatched.isEmpty {
+            logger.info("runs stopped", metadata: ["job_id": "\(jobID)", "runs": "\(dispatched.count)", "reason": "\(reason)"])
+        }
+    }
+
+    /// Stops runs of this node by id (waiting: recorded cancelled; live: stopped by the worker).
+    func cancel(runIDs: [Int64], reason: String) {
+        for runID in runIDs {
+            guard let run = live[runID] else { continue }
+            if run.dispatched {
+                workers.cancel(runID: runID)
+            } else if waiting.remove(of: run.claim.jobID, where: { $0.runID == runID }) != nil {
+                cancelWaiting(runID, reason: reason)
+            }
+        }
+    }
+
+    private func cancelWaiting(_ runID: Int64, reason: String) {
+        guard let run = live.remove(runID) else { return }
+        record(run, status: .cancelled, result: nil, output: "dsched: cancelled before it started: \(reason)\n")
     }
 
     // MARK: - WorkerPoolDelegate

@@ -65,7 +65,8 @@ public final class Node {
         HealthAPI(store: store, logger: logger).register(on: router)
         JobsAPI(store: store, authenticator: authenticator, now: { [reactor] in reactor.nowMilliseconds }, cluster: cluster,
                 minimumPeriod: configuration.minFrequency).register(on: router)
-        RunsAPI(jobStore: store, runStore: runStore, firing: firing, workers: workers, authenticator: authenticator).register(on: router)
+        RunsAPI(jobStore: store, runStore: runStore, firing: firing, workers: workers, cluster: cluster,
+                authenticator: authenticator).register(on: router)
         NodesAPI(cluster: cluster, authenticator: authenticator).register(on: router)
         server = HTTPServer(
             reactor: reactor,

@@ -79,15 +79,19 @@ public final class Supervisor: WorkerPool {
         }
     }
 
+    /// Runs one worker holds at most: its concurrency, and as many again queued in the worker,
+    /// so that a slot that frees starts the next run without a round trip to the master. The
+    /// rest wait in the firing layer's fair queue.
+    private var capacityPerWorker: Int { 2 * configuration.maxConcurrentPerWorker }
+
     public var freeSlots: Int {
         records.lazy.filter { $0.state == .running }.compactMap(\.handle)
-            .reduce(0) { $0 + max(configuration.maxConcurrentPerWorker - $1.inFlight.count, 0) }
+            .reduce(0) { $0 + max(capacityPerWorker - $1.inFlight.count, 0) }
     }
 
-    /// Runs never queue inside a worker: the firing layer keeps them (fairly) until a slot frees.
     public func dispatch(_ request: WorkerMessage.RunRequest) -> Bool {
         let running = records.filter { $0.state == .running }.compactMap(\.handle)
-            .filter { $0.inFlight.count < configuration.maxConcurrentPerWorker }
+            .filter { $0.inFlight.count < capacityPerWorker }
         guard let worker = running.min(by: { $0.inFlight.count < $1.inFlight.count }) else { return false }
         worker.inFlight[request.runID] = request
         worker.send(.run(request))

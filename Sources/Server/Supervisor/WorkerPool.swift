@@ -20,7 +20,7 @@ public protocol WorkerPool: AnyObject {
     func start()
     /// Staged stop (see Supervisor); `completion` runs once every worker is reaped (or after the last stage).
     func stop(completion: @escaping () -> Void)
-    /// Runs the running workers can take now (each takes at most its concurrency).
+    /// Runs the running workers can take now (each holds at most its capacity: see Supervisor).
     var freeSlots: Int { get }
     /// Sends a run to the least-loaded running worker with a free slot; false when none has one.
     func dispatch(_ request: WorkerMessage.RunRequest) -> Bool

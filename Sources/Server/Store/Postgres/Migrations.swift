@@ -64,6 +64,11 @@ enum Migrations {
         (4, """
             CREATE INDEX job_run_unfinished ON job_run (node_id) WHERE status IN ('pending', 'running');
             """),
+        // A deleted job's run history stays readable until retention removes it: no cascade.
+        // (Claims already skip jobs that no longer exist.)
+        (5, """
+            ALTER TABLE job_run DROP CONSTRAINT IF EXISTS job_run_job_id_fkey;
+            """),
     ]
 
     /// The script a new connection runs before anything else.
