@@ -76,4 +76,24 @@ final class FairDispatchTests: XCTestCase {
         }
         _ = try create(#"{"name":"ok","frequency":100,"script":"true"}"#)
     }
+
+    func testAFloodOfFastJobsThatCannotKeepUpStaysBoundedAndTheAPIAnswers() throws {
+        // 300 jobs at 100 ms whose runs take 10 s, on 2 slots: 3,000 ticks a second offered.
+        try start(["--workers", "1", "--worker-concurrency", "2", "--max-waiting-per-job", "2"])
+        let jobs = (0..<300).map { #"{"name":"flood \#($0)","frequency":"100ms","script":"sleep 10"}"# }
+        let created = try client.request("POST", "/jobs", json: "[" + jobs.joined(separator: ",") + "]")
+        XCTAssertEqual(created.status, 201, created.bodyText)
+        let before = try residentKilobytes(of: server.pid)
+        var peak = before
+        for _ in 0..<10 {
+            usleep(500_000)
+            peak = max(peak, try residentKilobytes(of: server.pid))
+            XCTAssertEqual(try client.request("GET", "/healthz").status, 200, "the API answers during the flood")
+        }
+        let waiting = try client.request("GET", "/workers").object["waiting"] as? Int ?? -1
+        XCTAssertLessThanOrEqual(waiting, 300 * 2, "at most the per-job cap of each job waits")
+        XCTAssertGreaterThan(Int(try database.query("SELECT count(*) FROM job_run WHERE status = 'skipped' AND output LIKE 'backlog:%'")) ?? 0, 0,
+                             "late ticks are coalesced and recorded")
+        XCTAssertLessThan(peak - before, 64 * 1024, "memory stays bounded (KiB)")
+    }
 }
