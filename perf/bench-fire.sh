@@ -56,15 +56,16 @@ PY
     sleep "$2"
     stop_node
     local window="scheduled_at BETWEEN (SELECT min(scheduled_at) FROM job_run) + interval '5 s' AND (SELECT max(scheduled_at) FROM job_run) - interval '5 s'"
-    read -r recorded seconds p50 p99 pending <<<"$(psql -qtA -F ' ' -d "$database" -c "
+    read -r recorded seconds p50 p99 pending skipped <<<"$(psql -qtA -F ' ' -d "$database" -c "
         SELECT count(*) FILTER (WHERE status = 'succeeded'),
                extract(epoch FROM max(scheduled_at) - min(scheduled_at)),
                round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - scheduled_at)) * 1000)::numeric, 1),
                round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - scheduled_at)) * 1000)::numeric, 1),
-               count(*) FILTER (WHERE status <> 'succeeded')
+               count(*) FILTER (WHERE status IN ('pending', 'running')),
+               count(*) FILTER (WHERE status = 'skipped')
         FROM job_run WHERE $window")"
     rate=$(awk -v r="$recorded" -v s="$seconds" 'BEGIN { printf "%.0f", r / s }')
-    echo "dsched, $1 jobs at 500 ms (offered $(( $1 * 2 ))/s): $rate runs/s succeeded over ${seconds}s; not finished when stopped $pending; lateness p50 ${p50} ms, p99 ${p99} ms"
+    echo "dsched, $1 jobs at 500 ms (offered $(( $1 * 2 ))/s): $rate runs/s succeeded over ${seconds}s; not finished when stopped $pending; skipped (late ticks coalesced) $skipped; lateness p50 ${p50} ms, p99 ${p99} ms"
 }
 
 fire 200 15

@@ -70,15 +70,18 @@ struct JobValidator {
             throw APIError.invalid(prefix + "startdate", "invalid_value",
                                    "the schedule has no tick after it: ticks end at \(RFC3339.format(milliseconds: FireTimes.lastInstant))")
         }
-        if times.repeats, let period = Self.shortestPeriod(times, from: first), period < minimumPeriod {
+        if times.repeats, let period = Self.shortestPeriod(times, from: first, minimum: minimumPeriod), period < minimumPeriod {
             throw APIError.invalid(prefix + "frequency", "invalid_value",
                                    "fires every \(period) ms; the shortest period allowed on this cluster is \(minimumPeriod) ms (--min-frequency)")
         }
     }
 
-    /// The shortest gap between the first `periodProbeTicks` ticks (exact for an interval).
-    static func shortestPeriod(_ times: FireTimes, from first: Int64) -> Int64? {
+    /// The shortest gap between the first `periodProbeTicks` ticks (exact for an interval);
+    /// nil when it cannot be below `minimum`: no cron schedule fires more often than every second,
+    /// so the probe (32 schedule evaluations) is spent only when the minimum exceeds that.
+    static func shortestPeriod(_ times: FireTimes, from first: Int64, minimum: Int64) -> Int64? {
         if case .interval(let period) = times.schedule { return period }
+        guard minimum > 1_000 else { return nil }
         var shortest: Int64?
         var previous = first
         for _ in 1..<periodProbeTicks {
