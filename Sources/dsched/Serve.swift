@@ -181,7 +181,7 @@ struct Serve: ParsableCommand {
                 throw ValidationError("--run-as: \(error)")
             }
         }
-        config.allowedUsers = try Self.allowedUsers(allowedUsers ?? settings.environment["DSCHED_ALLOWED_USERS"])
+        config.allowedUsers = try Self.resolveAllowedUsers(allowedUsers ?? settings.environment["DSCHED_ALLOWED_USERS"])
         config.killGrace = try settings.seconds(killGrace, env: "DSCHED_KILL_GRACE", default: config.killGrace)
         config.maxRunTime = try settings.seconds(maxRunTime, env: "DSCHED_MAX_RUN_TIME", default: config.maxRunTime, zeroAllowed: true)
         config.maxWaitingPerJob = try settings.int(maxWaitingPerJob, env: "DSCHED_MAX_WAITING_PER_JOB", default: config.maxWaitingPerJob, range: 1...100_000)
@@ -208,7 +208,7 @@ struct Serve: ParsableCommand {
 
     /// The users of `--allowed-users` ("alice,bob"), each resolved: it must exist and the node
     /// must be able to switch to it. Empty text: none.
-    private static func allowedUsers(_ text: String?) throws -> [String] {
+    private static func resolveAllowedUsers(_ text: String?) throws -> [String] {
         guard let text, !text.isEmpty else { return [] }
         var names: [String] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
