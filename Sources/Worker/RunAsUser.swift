@@ -1,5 +1,6 @@
-// RunAsUser: the user scripts run as (`dsched serve --run-as`), resolved from the user
-// database (getpwnam), and the command line that starts a script as that user.
+// RunAsUser: a user scripts run as (`dsched serve --run-as`, or a job's `run_as`: RunAsPolicy),
+// resolved from the user database (getpwnam), and the command line that starts a script as
+// that user.
 //
 // Scripts are started through util-linux's setpriv(1) — `setpriv --reuid=U --regid=G
 // --init-groups -- /bin/sh -c <script>` — rather than hand-written setuid code: it sets the
@@ -17,9 +18,9 @@ public enum RunAsUserError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownUser(let name):
-            return "--run-as: no user named \"\(name)\" (getpwnam found none); create it or name an existing user"
+            return "no user named \"\(name)\" (getpwnam found none); create it or name an existing user"
         case .notRoot(let name, let uid):
-            return "--run-as \(name): running scripts as another user needs root, and this node runs as uid \(uid)"
+            return "running scripts as \(name) needs root, and this node runs as uid \(uid)"
         }
     }
 }

@@ -14,14 +14,20 @@ import EventLoop
 import Glibc
 import Logging
 
-enum ScriptRunError: Error, Equatable, CustomStringConvertible {
+public enum ScriptRunError: Error, Equatable, CustomStringConvertible {
     /// Creating the output pipe failed.
     case pipe(errno: Int32)
     /// posix_spawn failed (no /bin/sh, no processes left, ...).
     case spawn(path: String, errno: Int32)
+    /// The job's `run_as` is not in this node's `--allowed-users` (RunAsPolicy).
+    case notAllowed(user: String)
+    /// The job's `run_as` cannot be used here: no such user, or the node is not root.
+    case user(RunAsUserError)
 
-    var description: String {
+    public var description: String {
         switch self {
+        case .notAllowed(let user): return "run_as: user \(user) is not in this node's --allowed-users"
+        case .user(let error): return "run_as: \(error)"
         case .pipe(let code): return "could not create the output pipe: \(String(cString: strerror(code)))"
         case .spawn(let path, let code): return "could not start \(path): \(String(cString: strerror(code)))"
         }

@@ -7,7 +7,7 @@
 // = UInt32 byte count then UTF-8; Int fields travel as Int64):
 //
 //     1 run       runID i64, jobID i64, jobName str, attempt i64, scheduledAt str, script str,
-//                 timeoutMilliseconds i64?, outputLimit i64
+//                 timeoutMilliseconds i64?, outputLimit i64, runAs str?
 //     2 cancel    runID i64
 //     3 started   runID i64, pid i32, startedAt i64
 //     4 finished  runID i64, exitCode i32?, signal i32?, timedOut bool, cancelled bool,
@@ -27,7 +27,8 @@ extension WorkerMessage {
     public func frame() -> Frame {
         switch self {
         case .run(let request):
-            var writer = WireWriter(capacity: 64 + request.jobName.utf8.count + request.script.utf8.count)
+            var writer = WireWriter(capacity: 64 + request.jobName.utf8.count + request.script.utf8.count
+                + (request.runAs?.utf8.count ?? 0))
             writer.integer(request.runID)
             writer.integer(request.jobID)
             writer.string(request.jobName)
@@ -36,6 +37,7 @@ extension WorkerMessage {
             writer.string(request.script)
             writer.integer(request.timeoutMilliseconds)
             writer.integer(Int64(request.outputLimit))
+            writer.string(request.runAs)
             return Frame(kind: Kind.run.rawValue, payload: writer.bytes)
         case .cancel(let runID):
             var writer = WireWriter()
@@ -83,7 +85,7 @@ extension WorkerMessage {
                 runID: try reader.integer("runID"), jobID: try reader.integer("jobID"), jobName: try reader.string("jobName"),
                 attempt: Int(try reader.integer("attempt", as: Int64.self)), scheduledAt: try reader.string("scheduledAt"),
                 script: try reader.string("script"), timeoutMilliseconds: try reader.optionalInteger("timeoutMilliseconds"),
-                outputLimit: Int(try reader.integer("outputLimit", as: Int64.self))))
+                outputLimit: Int(try reader.integer("outputLimit", as: Int64.self)), runAs: try reader.optionalString("runAs")))
         case .cancel:
             self = .cancel(runID: try reader.integer("runID"))
         case .started:

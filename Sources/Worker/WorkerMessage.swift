@@ -29,9 +29,11 @@ public enum WorkerMessage: Equatable, Sendable {
         public var timeoutMilliseconds: Int64?
         /// Bytes of output (stdout and stderr together) kept: the tail.
         public var outputLimit: Int
+        /// The job's `run_as` user; nil: the node's (RunAsPolicy).
+        public var runAs: String?
 
         public init(runID: Int64, jobID: Int64, jobName: String, attempt: Int, scheduledAt: String, script: String,
-                    timeoutMilliseconds: Int64?, outputLimit: Int) {
+                    timeoutMilliseconds: Int64?, outputLimit: Int, runAs: String? = nil) {
             self.runID = runID
             self.jobID = jobID
             self.jobName = jobName
@@ -40,6 +42,7 @@ public enum WorkerMessage: Equatable, Sendable {
             self.script = script
             self.timeoutMilliseconds = timeoutMilliseconds
             self.outputLimit = outputLimit
+            self.runAs = runAs
         }
     }
 

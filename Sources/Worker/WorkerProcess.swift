@@ -47,8 +47,8 @@ public final class WorkerProcess {
         public var maxConcurrent = 16
         /// Seconds between TERM and KILL when a run times out or is cancelled.
         public var graceSeconds = 5.0
-        /// The user scripts run as; nil: the worker's own.
-        public var runAs: RunAsUser?
+        /// The user each script runs as: the job's `run_as` when allowed, else the node's.
+        public var runAs = RunAsPolicy()
 
         public init() {}
     }
@@ -106,7 +106,8 @@ public final class WorkerProcess {
     public func run() throws(WorkerChannelError) {
         logger.info("worker started", metadata: [
             "fd": "\(configuration.fd)", "max_concurrent": "\(configuration.maxConcurrent)",
-            "grace_s": "\(configuration.graceSeconds)", "run_as": "\(configuration.runAs?.name ?? "-")",
+            "grace_s": "\(configuration.graceSeconds)", "run_as": "\(configuration.runAs.nodeUser?.name ?? "-")",
+            "allowed_users": "\(configuration.runAs.allowedUsers.sorted().joined(separator: ","))",
         ])
         reactor.run()
         if case .channelEnded(let end) = stopReason {
@@ -167,8 +168,9 @@ public final class WorkerProcess {
             runLogger[metadataKey: "run_id"] = "\(request.runID)"
             runLogger[metadataKey: "job_id"] = "\(request.jobID)"
             do {
+                let user = try configuration.runAs.user(for: request.runAs)
                 let run = try ScriptRun.start(request, reactor: reactor, environment: environment,
-                                              runAs: configuration.runAs, graceSeconds: configuration.graceSeconds, logger: runLogger,
+                                              runAs: user, graceSeconds: configuration.graceSeconds, logger: runLogger,
                                               onFinished: { [unowned self] in finished($0) })
                 running[request.runID] = run
                 runIDsByPID[run.pid] = request.runID

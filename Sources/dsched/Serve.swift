@@ -91,6 +91,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "User the scripts run as, with its group and supplementary groups, through setpriv; must exist, and the node must be root (env DSCHED_RUN_AS; default: the node's own user).")
     var runAs: String?
 
+    @Option(name: .long, help: "Comma-separated users a job's run_as may name; each must exist, and the node must be root (env DSCHED_ALLOWED_USERS; default: none, so a job's run_as is refused).")
+    var allowedUsers: String?
+
     @Option(name: .long, help: "Seconds between TERM and KILL for a run that times out or is cancelled (env DSCHED_KILL_GRACE, default 5).")
     var killGrace: Double?
 
@@ -175,9 +178,10 @@ struct Serve: ParsableCommand {
             do {
                 config.runAs = try RunAsUser.resolve(name).name
             } catch {
-                throw ValidationError(error.description)
+                throw ValidationError("--run-as: \(error)")
             }
         }
+        config.allowedUsers = try Self.resolveAllowedUsers(allowedUsers ?? settings.environment["DSCHED_ALLOWED_USERS"])
         config.killGrace = try settings.seconds(killGrace, env: "DSCHED_KILL_GRACE", default: config.killGrace)
         config.maxRunTime = try settings.seconds(maxRunTime, env: "DSCHED_MAX_RUN_TIME", default: config.maxRunTime, zeroAllowed: true)
         config.maxWaitingPerJob = try settings.int(maxWaitingPerJob, env: "DSCHED_MAX_WAITING_PER_JOB", default: config.maxWaitingPerJob, range: 1...100_000)
@@ -200,6 +204,23 @@ struct Serve: ParsableCommand {
         config.redis.maxQueued = try settings.int(redisMaxQueued, env: "DSCHED_REDIS_MAX_QUEUED", default: config.redis.maxQueued, range: 1...1_000_000)
         config.shutdownGrace = try settings.seconds(shutdownGrace, env: "DSCHED_SHUTDOWN_GRACE", default: config.shutdownGrace)
         return config
+    }
+
+    /// The users of `--allowed-users` ("alice,bob"), each resolved: it must exist and the node
+    /// must be able to switch to it. Empty text: none.
+    private static func resolveAllowedUsers(_ text: String?) throws -> [String] {
+        guard let text, !text.isEmpty else { return [] }
+        var names: [String] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = String(part)
+            guard !name.isEmpty else { throw ValidationError("--allowed-users: an empty name in \"\(text)\"") }
+            do {
+                names.append(try RunAsUser.resolve(name).name)
+            } catch {
+                throw ValidationError("--allowed-users: \(error)")
+            }
+        }
+        return Array(Set(names)).sorted()
     }
 
     /// The token from `--api-token` or `--api-token-file`, else from their variables; an empty

@@ -25,6 +25,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "The user scripts run as, through setpriv (default: the worker's own).")
     var runAs: String?
 
+    @Option(help: "Comma-separated users a job's run_as may name (default: none).")
+    var allowedUsers = ""
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env DSCHED_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -45,7 +48,8 @@ struct WorkerCommand: ParsableCommand {
         configuration.maxConcurrent = maxConcurrent
         configuration.graceSeconds = grace
         do {
-            configuration.runAs = try runAs.map(RunAsUser.resolve)
+            configuration.runAs = RunAsPolicy(nodeUser: try runAs.map(RunAsUser.resolve),
+                                              allowedUsers: Set(allowedUsers.split(separator: ",").map(String.init)))
             try WorkerProcess(configuration: configuration, logger: logger).run()
         } catch {
             logger.critical("worker failed", metadata: ["error": "\(error)"])

@@ -7,7 +7,7 @@ final class WorkerMessageCodecTests: XCTestCase {
     private let extremes: [WorkerMessage] = [
         .run(WorkerMessage.RunRequest(runID: Int64.min, jobID: Int64.max, jobName: "ü\u{0}\u{1F600}", attempt: Int.max,
                                       scheduledAt: "", script: String(repeating: "x", count: 70_000),
-                                      timeoutMilliseconds: 0, outputLimit: -1)),
+                                      timeoutMilliseconds: 0, outputLimit: -1, runAs: "nobody")),
         .run(WorkerMessage.RunRequest(runID: 0, jobID: -1, jobName: "", attempt: Int.min, scheduledAt: "t", script: "",
                                       timeoutMilliseconds: nil, outputLimit: Int.max)),
         .cancel(runID: Int64.min),
@@ -52,7 +52,8 @@ final class WorkerMessageCodecTests: XCTestCase {
                            + [2, 0, 0, 0, 0xC3, 0xA9]  // jobName: byte count, then UTF-8
                            + [3, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0] + [2, 0, 0, 0, 0x61, 0x62]
                            + [0]  // no timeout
-                           + [4, 0, 0, 0, 0, 0, 0, 0])
+                           + [4, 0, 0, 0, 0, 0, 0, 0]
+                           + [0])  // no runAs
     }
 
     func testEveryTruncationOfEveryMessageIsATruncatedError() {

@@ -1,5 +1,6 @@
 // FieldInput: one member of a request body on its way into a JobDraft — its JSON value, its
-// path in the body (`name`, `[3].timeout`) and the request's clock — with the readers the
+// path in the body (`name`, `[3].timeout`), the request's clock and the node's allowed users —
+// with the readers the
 // table of job fields is written in. Every reader throws a 400 that starts with the path:
 // `wrong_type` when the JSON type is not the one the field takes, `invalid_value` when the
 // value breaks the field's rule.
@@ -18,6 +19,8 @@ struct FieldInput {
     let path: String
     /// Now, in epoch milliseconds.
     let now: Int64
+    /// The users a job may run as on this node (`--allowed-users`).
+    var allowedUsers: Set<String> = []
 
     var isNull: Bool { value == .null }
 
@@ -126,6 +129,17 @@ struct FieldInput {
         }
         guard Self.timestampRange.contains(instant) else { throw invalid("\"\(text)\" is outside years 0001-9999") }
         return instant
+    }
+
+    /// A user name of the node's `--allowed-users` (an empty list refuses every name).
+    func allowedUser() throws(APIError) -> String {
+        let user = try string()
+        guard allowedUsers.contains(user) else {
+            throw invalid(allowedUsers.isEmpty
+                ? "user \(user) is not in --allowed-users (empty on this node: a job may not choose its user)"
+                : "user \(user) is not in --allowed-users")
+        }
+        return user
     }
 
     /// An IANA time zone name that the zone database knows.

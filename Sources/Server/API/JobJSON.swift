@@ -30,6 +30,8 @@ enum JobJSON {
         }
         json.key("id")
         json.integer(job.id)
+        json.key("max_concurrency")
+        json.integer(draft.maxConcurrency)
         json.key("misfire")
         json.string(draft.misfire.rawValue)
         json.key("name")
@@ -54,6 +56,8 @@ enum JobJSON {
         json.integer(draft.retries)
         json.key("retry_backoff")
         json.integer(draft.retryBackoffMilliseconds)
+        json.key("run_as")
+        json.string(draft.runAs)
         json.key("script")
         json.string(draft.script)
         json.key("startdate")

@@ -18,6 +18,7 @@ extension JobValidator {
     static let maxScriptBytes = 64 * 1024
     static let maxRetries: Int64 = 100
     static let maxFrequencyBytes = 256
+    static let maxConcurrency: Int64 = 10_000
 
     static let fields: [Field] = [
         // Characters as PostgreSQL counts them (code points), so the column's CHECK agrees.
@@ -65,6 +66,12 @@ extension JobValidator {
         },
         Field("paused") { input, draft throws(APIError) in
             draft.paused = try input.bool()
+        },
+        Field("max_concurrency") { input, draft throws(APIError) in
+            draft.maxConcurrency = input.isNull ? nil : Int(try input.integer(in: 1...maxConcurrency))
+        },
+        Field("run_as") { input, draft throws(APIError) in
+            draft.runAs = input.isNull ? nil : try input.allowedUser()
         },
     ]
 

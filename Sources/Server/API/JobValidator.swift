@@ -12,6 +12,8 @@ struct JobValidator {
     /// The shortest period a repeating job may have, ms (`--min-frequency`): a 1 ms job would
     /// claim a thousand rows a second and starve the node.
     var minimumPeriod: Int64 = 0
+    /// The users a job's `run_as` may name (`--allowed-users`).
+    var allowedUsers: Set<String> = []
     /// Ticks looked at to find a cron schedule's shortest gap (its gaps can differ).
     static let periodProbeTicks = 32
 
@@ -51,7 +53,7 @@ struct JobValidator {
             guard let field = Self.fieldsByName[key] else {
                 throw APIError.invalid(path, "unknown_field", "is not a job field; known fields: \(Self.writableFields.joined(separator: ", "))")
             }
-            try field.write(FieldInput(value: object[key]!, path: path, now: now), &draft)
+            try field.write(FieldInput(value: object[key]!, path: path, now: now, allowedUsers: allowedUsers), &draft)
         }
     }
 

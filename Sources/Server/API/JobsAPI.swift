@@ -17,6 +17,8 @@ public final class JobsAPI {
     private let now: () -> Int64
     /// The shortest period a repeating job may have, ms (`--min-frequency`).
     private let minimumPeriod: Int64
+    /// The users a job's `run_as` may name (`--allowed-users`).
+    private let allowedUsers: Set<String>
 
     static let maxJobsPerRequest = 1000
     static let defaultPageSize = 100
@@ -25,9 +27,10 @@ public final class JobsAPI {
     static let updateAttempts = 3
 
     public init(store: JobStore, authenticator: Authenticator, now: @escaping () -> Int64,
-                cluster: Cluster, minimumPeriod: Int64) {
+                cluster: Cluster, minimumPeriod: Int64, allowedUsers: Set<String>) {
         self.store = store
         self.minimumPeriod = minimumPeriod
+        self.allowedUsers = allowedUsers
         self.authenticator = authenticator
         self.now = now
         self.cluster = cluster
@@ -51,7 +54,7 @@ public final class JobsAPI {
 
     private func create(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
         let body = try jsonBody(request)
-        let validator = JobValidator(now: now(), minimumPeriod: minimumPeriod)
+        let validator = JobValidator(now: now(), minimumPeriod: minimumPeriod, allowedUsers: allowedUsers)
         let drafts: [JobDraft]
         let isBatch: Bool
         if case .array(let items) = body {
@@ -128,7 +131,7 @@ public final class JobsAPI {
     private func patch(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
         let id = try jobID(request)
         let body = try jsonBody(request)
-        let validator = JobValidator(now: now(), minimumPeriod: minimumPeriod)
+        let validator = JobValidator(now: now(), minimumPeriod: minimumPeriod, allowedUsers: allowedUsers)
         modify(id: id, attempts: Self.updateAttempts, responder: responder) { current throws(APIError) in
             try validator.patch(current, with: body)
         }

@@ -1,6 +1,8 @@
 // LiveRuns: the runs this node has claimed and not yet recorded, indexed by run and by job,
 // and the ticks still being claimed per job. The concurrency policy (forbid, replace) reads
-// it; a pure value, tested without a store.
+// it, and so does the dispatch of waiting runs (a job's `max_concurrency`, as its latest run
+// carried it: also for a run-now of a job this node does not own); a pure value, tested
+// without a store.
 
 /// LiveRuns tracks claimed-but-unfinished runs of this node.
 struct LiveRuns {
@@ -19,6 +21,8 @@ struct LiveRuns {
     private var byJob: [Int64: Set<Int64>] = [:]
     private var claiming: [Int64: Int] = [:]
     private var onWorkers: [Int64: Int] = [:]
+    /// A job's own `max_concurrency`, from its latest inserted run; none: the node's cap.
+    private var limits: [Int64: Int] = [:]
 
     var isEmpty: Bool { runs.isEmpty }
     var count: Int { runs.count }
@@ -35,6 +39,12 @@ struct LiveRuns {
 
     /// Runs of a job handed to workers (what a job's concurrency limit counts).
     func dispatchedCount(of jobID: Int64) -> Int { onWorkers[jobID] ?? 0 }
+
+    /// Whether another run of a job may go to a worker: fewer of its runs are there than its
+    /// own `max_concurrency` and than `nodeLimit` (`--max-running-per-job`).
+    func mayDispatch(_ jobID: Int64, nodeLimit: Int) -> Bool {
+        dispatchedCount(of: jobID) < min(limits[jobID] ?? nodeLimit, nodeLimit)
+    }
 
     mutating func dispatched(runID: Int64) {
         guard let run = runs[runID], !run.dispatched else { return }
@@ -54,9 +64,12 @@ struct LiveRuns {
         claiming[jobID] = count > 1 ? count - 1 : nil
     }
 
-    mutating func insert(runID: Int64, claim: TickClaim) {
+    /// A won run; `maxConcurrency` is its job's (nil: the node's cap), and holds for the job's
+    /// runs from now on.
+    mutating func insert(runID: Int64, claim: TickClaim, maxConcurrency: Int?) {
         runs[runID] = Run(runID: runID, claim: claim)
         byJob[claim.jobID, default: []].insert(runID)
+        limits[claim.jobID] = maxConcurrency
     }
 
     mutating func started(runID: Int64, workerPID: Int32, at: Int64) {
@@ -71,6 +84,7 @@ struct LiveRuns {
         byJob[jobID]?.remove(runID)
         if byJob[jobID]?.isEmpty == true {
             byJob[jobID] = nil
+            limits[jobID] = nil
         }
         if run.dispatched, let count = onWorkers[jobID] {
             onWorkers[jobID] = count > 1 ? count - 1 : nil

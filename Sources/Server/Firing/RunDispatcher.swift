@@ -8,10 +8,11 @@
 // A tick is claimed by inserting its row (ON CONFLICT DO NOTHING): only the ticks this node
 // won are run, so several nodes holding a job fire each tick once between them. `forbid`
 // records a tick `skipped` while a run of the job is live or being claimed; `replace` cancels
-// the live runs first. Won runs wait for a worker slot in a FairQueue (round-robin by job,
-// at most `maxRunningPerJob` of one job on the workers at once); a tick of a job that already
-// has `maxWaitingPerJob` runs waiting, or that finds `maxBacklog` waiting on the node, is
-// recorded `skipped` with the reason (late ticks are coalesced, never queued without bound).
+// the live runs first. Won runs wait for a worker slot in a FairQueue (round-robin by job; at
+// most the job's `max_concurrency`, within the node's `maxRunningPerJob`, of one job on the
+// workers at once); a tick of a job that already has `maxWaitingPerJob` runs waiting, or that
+// finds `maxBacklog` waiting on the node, is recorded `skipped` with the reason (late ticks
+// are coalesced, never queued without bound).
 // Failed, timed-out and lost runs are retried while attempts remain (RetryPolicy); a job with
 // `repeat: false` is marked done after its run.
 import EventLoop
@@ -189,7 +190,8 @@ final class RunDispatcher: WorkerPoolDelegate {
                 }
                 completion?(.success(run))
                 guard !cancelledMeanwhile else {
-                    live.insert(runID: run.id, claim: TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt))
+                    live.insert(runID: run.id, claim: TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt),
+                                maxConcurrency: job.definition.maxConcurrency)
                     return cancelWaiting(run.id, reason: "the job was paused or deleted while its tick was claimed")
                 }
                 dispatch(run, job: job)
@@ -236,7 +238,7 @@ final class RunDispatcher: WorkerPoolDelegate {
             runID: run.id, jobID: job.id, jobName: job.definition.name, attempt: run.attempt,
             scheduledAt: RFC3339.format(milliseconds: run.scheduledAt), script: job.definition.script,
             timeoutMilliseconds: job.definition.timeoutMilliseconds ?? configuration.maxRunTimeMilliseconds,
-            outputLimit: configuration.outputLimit)
+            outputLimit: configuration.outputLimit, runAs: job.definition.runAs)
         let claim = TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt)
         if let reason = coalesceReason(job.id) {
             // Claims in flight when the bound was reached: the won row is recorded skipped.
@@ -245,7 +247,7 @@ final class RunDispatcher: WorkerPoolDelegate {
                 workerPID: nil, status: .skipped, startedAt: nil, finishedAt: reactor.nowMilliseconds, exitCode: nil, signal: nil,
                 output: reason, outputTruncated: false, maxRSSKilobytes: nil, cpuUserMilliseconds: nil, cpuSystemMilliseconds: nil))
         }
-        live.insert(runID: run.id, claim: claim)
+        live.insert(runID: run.id, claim: claim, maxConcurrency: job.definition.maxConcurrency)
         waiting.append(request, jobID: job.id)
         workerReady()
     }
@@ -291,10 +293,10 @@ final class RunDispatcher: WorkerPoolDelegate {
     // MARK: - WorkerPoolDelegate
 
     /// A worker slot may be free: hands out waiting runs, round-robin by job, each job within
-    /// its concurrency limit.
+    /// its concurrency limit (its own `max_concurrency`, within the node's).
     func workerReady() {
         while workers.freeSlots > 0,
-              let request = waiting.pop(where: { live.dispatchedCount(of: $0) < configuration.maxRunningPerJob }) {
+              let request = waiting.pop(where: { live.mayDispatch($0, nodeLimit: configuration.maxRunningPerJob) }) {
             if waiting.count(of: request.jobID) == 0 {
                 coalescing.remove(request.jobID)
             }

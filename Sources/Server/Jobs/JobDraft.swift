@@ -35,6 +35,10 @@ public struct JobDraft: Equatable, Sendable {
     public var concurrency = Concurrency.allow
     public var misfire = Misfire.runOnce
     public var paused = false
+    /// Runs of this job on its owner's workers at once; nil: the node's `--max-running-per-job`.
+    public var maxConcurrency: Int?
+    /// The user its scripts run as (one of the node's `--allowed-users`); nil: the node's.
+    public var runAs: String?
 
     public init(name: String, frequency: String, startdate: Int64, script: String) {
         self.name = name

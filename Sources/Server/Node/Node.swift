@@ -40,6 +40,7 @@ public final class Node {
         supervisorConfiguration.graceSeconds = configuration.killGrace
         supervisorConfiguration.logLevel = configuration.logLevel
         supervisorConfiguration.runAs = configuration.runAs
+        supervisorConfiguration.allowedUsers = configuration.allowedUsers
         var redisConfiguration = RedisConnection.Configuration(host: configuration.redis.host, port: configuration.redis.port)
         redisConfiguration.maxQueued = configuration.redis.maxQueued
         var clusterConfiguration = ClusterAgent.Configuration(
@@ -64,7 +65,7 @@ public final class Node {
         let authenticator = Authenticator(token: configuration.apiToken)
         HealthAPI(store: store, logger: logger).register(on: router)
         JobsAPI(store: store, authenticator: authenticator, now: { [reactor] in reactor.nowMilliseconds }, cluster: cluster,
-                minimumPeriod: configuration.minFrequency).register(on: router)
+                minimumPeriod: configuration.minFrequency, allowedUsers: Set(configuration.allowedUsers)).register(on: router)
         RunsAPI(jobStore: store, runStore: runStore, firing: firing, workers: workers, cluster: cluster,
                 authenticator: authenticator).register(on: router)
         NodesAPI(cluster: cluster, authenticator: authenticator).register(on: router)

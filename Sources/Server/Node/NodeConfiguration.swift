@@ -70,6 +70,9 @@ public struct NodeConfiguration: Sendable {
     public var minFrequency: Int64 = 100
     /// The user scripts run as (resolved at start: it exists); nil: the node's own user.
     public var runAs: String?
+    /// The users a job's `run_as` may name (each resolved at start: it exists); empty: none,
+    /// so a job naming any user is refused.
+    public var allowedUsers: [String] = []
     /// Seconds between TERM and KILL when a run times out or is cancelled.
     public var killGrace = 5.0
     /// Bytes of a run's output kept (the tail).

@@ -86,15 +86,16 @@ public final class PostgresJobStore: JobStore {
     }
 
     /// One statement text whatever the batch size: each column travels as one array
-    /// parameter, so PostgreSQL parses a 13-parameter statement instead of one with 13 per row.
+    /// parameter, so PostgreSQL parses a 16-parameter statement instead of one with 15 per row.
     static let insertSQL = "INSERT INTO job (name, description, frequency, startdate, script, repeat, timezone, timeout_ms, "
-        + "retries, retry_backoff_ms, concurrency, misfire, paused, updated_by) SELECT *, $14::text FROM unnest($1::text[], "
+        + "retries, retry_backoff_ms, concurrency, misfire, paused, max_concurrency, run_as, updated_by) "
+        + "SELECT *, $16::text FROM unnest($1::text[], "
         + "$2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::boolean[], $7::text[], $8::bigint[], $9::integer[], "
-        + "$10::bigint[], $11::text[], $12::text[], $13::boolean[]) "
+        + "$10::bigint[], $11::text[], $12::text[], $13::boolean[], $14::integer[], $15::text[]) "
         + "RETURNING id, (extract(epoch FROM created_at) * 1000)::bigint"
 
     private func insert(_ drafts: [JobDraft], completion: @escaping (Result<[Job], PostgresError>) -> Void) {
-        var columns = [PostgresArrayLiteral](repeating: PostgresArrayLiteral(), count: 13)
+        var columns = [PostgresArrayLiteral](repeating: PostgresArrayLiteral(), count: Self.parameterCount)
         for draft in drafts {
             for (index, value) in Self.parameters(of: draft).enumerated() {
                 columns[index].append(value)
@@ -141,7 +142,8 @@ public final class PostgresJobStore: JobStore {
     public func update(_ job: Job, to definition: JobDraft, completion: @escaping (Result<Job?, StoreError>) -> Void) {
         let sql = "UPDATE job SET name = $1, description = $2, frequency = $3, startdate = $4, script = $5, repeat = $6, "
             + "timezone = $7, timeout_ms = $8, retries = $9, retry_backoff_ms = $10, concurrency = $11, misfire = $12, "
-            + "paused = $13, updated_at = now(), version = version + 1, updated_by = $16 WHERE id = $14 AND version = $15 "
+            + "paused = $13, max_concurrency = $14, run_as = $15, updated_at = now(), version = version + 1, updated_by = $18 "
+            + "WHERE id = $16 AND version = $17 "
             + "RETURNING " + Self.columns
         query(sql, Self.parameters(of: definition) + [String(job.id), String(job.version), nodeID]) { completion($0.map(\.first)) }
     }
@@ -199,12 +201,17 @@ public final class PostgresJobStore: JobStore {
     /// Timestamps travel as epoch milliseconds: exact, and no time-zone parsing on either side.
     static let columns = "id, name, description, frequency, (extract(epoch FROM startdate) * 1000)::bigint, script, "
         + "repeat, timezone, timeout_ms, retries, retry_backoff_ms, concurrency, misfire, paused, done, "
-        + "(extract(epoch FROM created_at) * 1000)::bigint, (extract(epoch FROM updated_at) * 1000)::bigint, version"
+        + "(extract(epoch FROM created_at) * 1000)::bigint, (extract(epoch FROM updated_at) * 1000)::bigint, version, "
+        + "max_concurrency, run_as"
+
+    /// The columns a draft fills, in `parameters(of:)` order.
+    static let parameterCount = 15
 
     static func parameters(of draft: JobDraft) -> [String?] {
         [draft.name, draft.description, draft.frequency, RFC3339.format(milliseconds: draft.startdate), draft.script,
          draft.repeats ? "t" : "f", draft.timezone, draft.timeoutMilliseconds.map(String.init), String(draft.retries),
-         String(draft.retryBackoffMilliseconds), draft.concurrency.rawValue, draft.misfire.rawValue, draft.paused ? "t" : "f"]
+         String(draft.retryBackoffMilliseconds), draft.concurrency.rawValue, draft.misfire.rawValue, draft.paused ? "t" : "f",
+         draft.maxConcurrency.map(String.init), draft.runAs]
     }
 
     struct RowError: Error, CustomStringConvertible {
@@ -235,6 +242,8 @@ public final class PostgresJobStore: JobStore {
         draft.concurrency = concurrency
         draft.misfire = misfire
         draft.paused = try flag(13)
+        draft.maxConcurrency = row[18] == nil ? nil : Int(try integer(18))
+        draft.runAs = row[19]
         return Job(id: try integer(0), definition: draft, done: try flag(14), createdAt: try integer(15),
                    updatedAt: try integer(16), version: Int(try integer(17)))
     }

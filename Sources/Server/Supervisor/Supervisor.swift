@@ -26,6 +26,8 @@ public final class Supervisor: WorkerPool {
         public var logLevel = "info"
         /// The user scripts run as (`dsched worker --run-as`); nil: the node's own user.
         public var runAs: String?
+        /// The users a job's `run_as` may name (`dsched worker --allowed-users`); empty: none.
+        public var allowedUsers: [String] = []
         /// The `dsched` binary workers are spawned from; nil: this executable (the normal case).
         public var executable: String?
         /// Seconds from asking the workers to stop (over the channel) to SIGTERM; nil: a fifth

@@ -35,6 +35,7 @@ struct WorkerSpawner {
         arguments = [executable, "worker", "--fd", "3", "--max-concurrent", String(configuration.maxConcurrentPerWorker),
                      "--grace", String(configuration.graceSeconds), "--log-level", configuration.logLevel]
             + (configuration.runAs.map { ["--run-as", $0] } ?? [])
+            + (configuration.allowedUsers.isEmpty ? [] : ["--allowed-users", configuration.allowedUsers.joined(separator: ",")])
         var variables: [UnsafeMutablePointer<CChar>?] = []
         var cursor = environ
         while let entry = cursor.pointee {

@@ -70,7 +70,7 @@ final class LiveRunsTests: XCTestCase {
         XCTAssertFalse(live.isBusy(7))
         live.claimStarted(7)
         XCTAssertTrue(live.isBusy(7))
-        live.insert(runID: 1, claim: claim)
+        live.insert(runID: 1, claim: claim, maxConcurrency: nil)
         live.claimEnded(7)
         XCTAssertTrue(live.isBusy(7))
         XCTAssertEqual(live.runIDs(of: 7), [1])
@@ -81,7 +81,7 @@ final class LiveRunsTests: XCTestCase {
 
     func testStartedRecordsTheWorkerAndTheTime() {
         var live = LiveRuns()
-        live.insert(runID: 1, claim: claim)
+        live.insert(runID: 1, claim: claim, maxConcurrency: nil)
         live.started(runID: 1, workerPID: 42, at: 1_005)
         XCTAssertEqual(live[1]?.workerPID, 42)
         XCTAssertEqual(live[1]?.startedAt, 1_005)

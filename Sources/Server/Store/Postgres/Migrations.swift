@@ -69,6 +69,12 @@ enum Migrations {
         (5, """
             ALTER TABLE job_run DROP CONSTRAINT IF EXISTS job_run_job_id_fkey;
             """),
+        // Per-job bounds and user: runs live at once (null: the node's cap), and the user its
+        // scripts run as (null: the node's; each node checks its own --allowed-users).
+        (6, """
+            ALTER TABLE job ADD COLUMN max_concurrency integer CHECK (max_concurrency BETWEEN 1 AND 10000),
+                ADD COLUMN run_as text;
+            """),
     ]
 
     /// The script a new connection runs before anything else.
