@@ -96,4 +96,21 @@ final class FairDispatchTests: XCTestCase {
                              "late ticks are coalesced and recorded")
         XCTAssertLessThan(peak - before, 64 * 1024, "memory stays bounded (KiB)")
     }
+
+    func testARunNeverWaitsInsideAWorkerBehindRunsThatHang() throws {
+        // Two workers of two slots. Runs go only where a slot is free, so the last run-now starts
+        // on the worker whose short runs ended, not queued behind the hanging ones (review of
+        // issue 11: a run queued in a worker waited for ever while the other worker was idle).
+        try start(["--workers", "2", "--worker-concurrency", "2", "--max-running-per-job", "4"])
+        let hanging = try create(#"{"name":"hangs","frequency":"1h","script":"sleep 1000"}"#)
+        let short = (0..<3).map { _ in try? create(#"{"name":"short","frequency":"1h","script":"sleep 2"}"#) }.compactMap { $0 }
+        let last = try create(#"{"name":"last","frequency":"1h","script":"echo hi"}"#)
+        for job in [short[0], hanging, short[1], hanging, short[2]] {
+            XCTAssertEqual(try client.request("POST", "/jobs/\(job)/run").status, 201)
+        }
+        let run = try client.request("POST", "/jobs/\(last)/run")
+        XCTAssertEqual(run.status, 201, run.bodyText)
+        let runID = try XCTUnwrap(run.object["id"] as? Int)
+        XCTAssertTrue(try waitUntil(timeout: 15) { try client.request("GET", "/runs/\(runID)").object["status"] as? String == "succeeded" })
+    }
 }

@@ -30,9 +30,10 @@ struct FairQueue<Item> {
     /// Items of one job waiting.
     func count(of jobID: Int64) -> Int { queues[jobID]?.count ?? 0 }
 
-    /// Why an item of `jobID` cannot be added now, or nil when it can.
-    func refusal(for jobID: Int64) -> Refusal? {
-        if count(of: jobID) >= perJobLimit { return .jobFull }
+    /// Why an item of `jobID` cannot be added now, or nil when it can. `ignoringJobLimit`: only
+    /// the node's bound applies (misfire replays, bounded on their own).
+    func refusal(for jobID: Int64, ignoringJobLimit: Bool = false) -> Refusal? {
+        if !ignoringJobLimit, count(of: jobID) >= perJobLimit { return .jobFull }
         if count >= limit { return .nodeFull }
         return nil
     }
@@ -44,8 +45,8 @@ struct FairQueue<Item> {
 
     /// Adds an item at the back of its job's queue; false (not added) when a bound is reached.
     @discardableResult
-    mutating func append(_ item: Item, jobID: Int64) -> Bool {
-        guard refusal(for: jobID) == nil else { return false }
+    mutating func append(_ item: Item, jobID: Int64, ignoringJobLimit: Bool = false) -> Bool {
+        guard refusal(for: jobID, ignoringJobLimit: ignoringJobLimit) == nil else { return false }
         if queues[jobID] == nil {
             queues[jobID] = Deque()
             turn.append(jobID)
@@ -86,6 +87,13 @@ struct FairQueue<Item> {
             turn.removeAll { $0 == jobID }
         }
         return item
+    }
+
+    /// Removes every waiting item, in turn order, and returns them.
+    mutating func removeAllItems() -> [Item] {
+        var items: [Item] = []
+        while let item = pop() { items.append(item) }
+        return items
     }
 
     /// Removes every waiting item of a job (paused, deleted) and returns them.

@@ -114,6 +114,10 @@ final class JobAdoption: OwnershipDelegate {
     }
 
     func changed(_ job: Job) {
+        if job.definition.paused && !owned.contains(job.id) {
+            // Runs of a job this node does not own (run-nows it served) stop too.
+            dispatcher.cancelJob(job.id, reason: "the job was paused")
+        }
         if adopting.contains(job.id) {
             changedWhileAdopting.insert(job.id)
             return
@@ -125,7 +129,7 @@ final class JobAdoption: OwnershipDelegate {
     func refresh(_ ids: [Int64]) {
         jobStore.forget(ids)
         ids.filter(adopting.contains).forEach { changedWhileAdopting.insert($0) }
-        let mine = ids.filter { owned.contains($0) && !adopting.contains($0) }
+        let mine = ids.filter { (owned.contains($0) && !adopting.contains($0)) || dispatcher.hasRuns(of: $0) }
         guard !mine.isEmpty else { return }
         jobStore.fetch(ids: mine) { [self] outcome in
             if case .success(let jobs) = outcome {
@@ -202,12 +206,12 @@ final class JobAdoption: OwnershipDelegate {
     private func place(_ job: Job, lastTick: Int64?) {
         switch book.place(job, lastTick: lastTick) {
         case .scheduled(let missed):
-            missed.forEach { dispatcher.fire(jobID: job.id, tick: $0, attempt: 1) }
+            missed.forEach { dispatcher.fire(jobID: job.id, tick: $0, attempt: 1, misfire: true) }
         case .exhausted(let missed, let skipped):
             skipped.forEach { dispatcher.skip(jobID: job.id, tick: $0, reason: "misfire") }
             guard missed.isEmpty else {
                 // A one-shot's run marks it done when it ends (RunDispatcher).
-                return missed.forEach { dispatcher.fire(jobID: job.id, tick: $0, attempt: 1) }
+                return missed.forEach { dispatcher.fire(jobID: job.id, tick: $0, attempt: 1, misfire: true) }
             }
             logger.info("job has no tick left: done", metadata: ["job_id": "\(job.id)", "skipped": "\(skipped.count)"])
             dispatcher.finish(jobID: job.id)
@@ -237,6 +241,7 @@ final class JobAdoption: OwnershipDelegate {
             let nextSince = answer.now - Self.reloadMarginMilliseconds
             for id in knownBefore where answer.versions[id] == nil {
                 book.remove(id)
+                dispatcher.cancelJob(id, reason: "the job was deleted")
             }
             let changed = answer.versions.filter {
                 owned.contains($0.key) && !adopting.contains($0.key) && !loading.contains($0.key)

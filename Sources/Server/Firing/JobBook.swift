@@ -112,7 +112,10 @@ final class JobBook {
         let entry = Entry(job: job, times: times)
         entries[job.id] = entry
         onScheduled(job, times)
-        if seenBefore {
+        // A repeating job seen before (an edit, a resume) starts from now: its earlier ticks
+        // were the old schedule's. A one-shot's only tick counts whenever it lies, edited or not
+        // (its run, if it already had one, holds the tick's row: it cannot run twice).
+        if seenBefore && times.repeats {
             return arm(entry, after: now) ? .scheduled(missed: []) : .exhausted(missed: [], skipped: [])
         }
         // First sight of this job: ticks after its last recorded one (or its creation) that

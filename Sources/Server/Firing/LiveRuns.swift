@@ -19,8 +19,8 @@ struct LiveRuns {
 
     private var runs: [Int64: Run] = [:]
     private var byJob: [Int64: Set<Int64>] = [:]
-    private var claiming: [Int64: Int] = [:]
-    private var onWorkers: [Int64: Int] = [:]
+    private var claiming = JobCounts()
+    private var onWorkers = JobCounts()
     /// A job's own `max_concurrency`, from its latest inserted run; none: the node's cap.
     private var limits: [Int64: Int] = [:]
 
@@ -34,11 +34,11 @@ struct LiveRuns {
 
     /// Whether a job has a run live or a tick being claimed (what forbid and replace look at).
     func isBusy(_ jobID: Int64) -> Bool {
-        byJob[jobID] != nil || claiming[jobID] != nil
+        byJob[jobID] != nil || isClaiming(jobID)
     }
 
     /// Runs of a job handed to workers (what a job's concurrency limit counts).
-    func dispatchedCount(of jobID: Int64) -> Int { onWorkers[jobID] ?? 0 }
+    func dispatchedCount(of jobID: Int64) -> Int { onWorkers.count(of: jobID) }
 
     /// Whether another run of a job may go to a worker: fewer of its runs are there than its
     /// own `max_concurrency` and than `nodeLimit` (`--max-running-per-job`).
@@ -49,19 +49,18 @@ struct LiveRuns {
     mutating func dispatched(runID: Int64) {
         guard let run = runs[runID], !run.dispatched else { return }
         runs[runID]?.dispatched = true
-        onWorkers[run.claim.jobID, default: 0] += 1
+        onWorkers.add(run.claim.jobID)
     }
 
     /// Whether ticks of a job are being claimed.
-    func isClaiming(_ jobID: Int64) -> Bool { claiming[jobID] != nil }
+    func isClaiming(_ jobID: Int64) -> Bool { claiming.count(of: jobID) > 0 }
 
     mutating func claimStarted(_ jobID: Int64) {
-        claiming[jobID, default: 0] += 1
+        claiming.add(jobID)
     }
 
     mutating func claimEnded(_ jobID: Int64) {
-        guard let count = claiming[jobID] else { return }
-        claiming[jobID] = count > 1 ? count - 1 : nil
+        claiming.remove(jobID)
     }
 
     /// A won run; `maxConcurrency` is its job's (nil: the node's cap), and holds for the job's
@@ -86,8 +85,8 @@ struct LiveRuns {
             byJob[jobID] = nil
             limits[jobID] = nil
         }
-        if run.dispatched, let count = onWorkers[jobID] {
-            onWorkers[jobID] = count > 1 ? count - 1 : nil
+        if run.dispatched {
+            onWorkers.remove(jobID)
         }
         return run
     }

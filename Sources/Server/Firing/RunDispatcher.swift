@@ -47,6 +47,8 @@ final class RunDispatcher: WorkerPoolDelegate {
     private let logger: Logger
     private var live = LiveRuns()
     private var retries: [Int64: TickClaim] = [:]
+    /// Retries waiting, per job (bounded by `maxWaitingPerJob`).
+    private var retryCounts = JobCounts()
     private var nextRetryKey: Int64 = 0
     /// Won runs waiting for a worker slot, round-robin by job.
     private var waiting: FairQueue<WorkerMessage.RunRequest>
@@ -80,6 +82,12 @@ final class RunDispatcher: WorkerPoolDelegate {
         workers.delegate = self
     }
 
+    /// Whether a job has runs (or claims) on this node.
+    func hasRuns(of jobID: Int64) -> Bool { live.isBusy(jobID) }
+
+    /// Retries scheduled and not yet due.
+    var pendingRetries: Int { retries.count }
+
     /// Runs waiting for a worker slot (GET /workers).
     var waitingRuns: Int { waiting.count }
 
@@ -91,19 +99,39 @@ final class RunDispatcher: WorkerPoolDelegate {
         let deadline = reactor.monotonicNow + grace
         drainTimer = TimerWatcher(reactor: reactor) { [unowned self] in
             guard (live.isEmpty && !runStore.hasPendingWrites) || reactor.monotonicNow >= deadline else { return }
+            drainTimer = nil
+            // Runs that never reached a worker will not now: recorded, not left pending.
+            for request in waiting.removeAllItems() {
+                cancelWaiting(request.runID, reason: "the node stopped before it started")
+            }
             if !live.isEmpty {
                 logger.warning("stopping with runs in flight", metadata: ["runs": "\(live.count)"])
             }
-            drainTimer = nil
-            workers.stop(completion: completion)
+            // The workers' last reports (runs stopped under them are recorded lost) reach the
+            // store before the node exits, for at most `flushSeconds`.
+            workers.stop { [self] in flushWrites(until: reactor.monotonicNow + Self.flushSeconds, then: completion) }
         }
         drainTimer?.start(after: 0, every: 0.05)
     }
 
+    /// Seconds a stopping node waits for its last records to be written.
+    static let flushSeconds = 2.0
+
+    private func flushWrites(until deadline: Double, then completion: @escaping () -> Void) {
+        guard runStore.hasPendingWrites, reactor.monotonicNow < deadline else { return completion() }
+        drainTimer = TimerWatcher(reactor: reactor) { [unowned self] in
+            drainTimer = nil
+            flushWrites(until: deadline, then: completion)
+        }
+        drainTimer?.start(after: 0.05)
+    }
+
     // MARK: - Firing
 
-    /// A due tick of a job in the book: claimed under the job's concurrency policy.
-    func fire(jobID: Int64, tick: Int64, attempt: Int) {
+    /// A due tick of a job in the book: claimed under the job's concurrency policy. `misfire`:
+    /// a missed tick replayed by the misfire policy, which its own bound (`maxMisfireRuns`)
+    /// already limits: the job's cap of waiting runs does not coalesce it.
+    func fire(jobID: Int64, tick: Int64, attempt: Int, misfire: Bool = false) {
         guard !stopping, let job = book.job(jobID) else { return }
         let claim = TickClaim(jobID: jobID, scheduledAt: tick, attempt: attempt)
         if live.isBusy(jobID) {
@@ -112,22 +140,22 @@ final class RunDispatcher: WorkerPoolDelegate {
                 runStore.claim([claim], nodeID: configuration.nodeID, skipReason: "forbid: a run of this job is live") { _ in }
                 return
             case .replace:
-                live.runIDs(of: jobID).forEach(workers.cancel)
+                cancel(runIDs: Array(live.runIDs(of: jobID)), reason: "replaced by a newer tick (concurrency: replace)")
             case .allow:
                 break
             }
         }
-        if let reason = coalesceReason(jobID) {
+        if let reason = coalesceReason(jobID, misfire: misfire) {
             runStore.claim([claim], nodeID: configuration.nodeID, skipReason: reason) { _ in }
             return
         }
-        claimAndDispatch(claim, job: job)
+        claimAndDispatch(claim, job: job, misfire: misfire)
     }
 
     /// Why a new run of the job cannot wait for a worker now (its own or the node's bound), or
     /// nil. Warns once per job (and once for the node) until its waiting runs drain.
-    private func coalesceReason(_ jobID: Int64) -> String? {
-        switch waiting.refusal(for: jobID) {
+    private func coalesceReason(_ jobID: Int64, misfire: Bool) -> String? {
+        switch waiting.refusal(for: jobID, ignoringJobLimit: misfire) {
         case nil:
             return nil
         case .jobFull:
@@ -160,6 +188,7 @@ final class RunDispatcher: WorkerPoolDelegate {
     /// A retry's timer expired.
     func retryDue(key: Int64) {
         guard let claim = retries.removeValue(forKey: key) else { return }
+        retryCounts.remove(claim.jobID)
         fire(jobID: claim.jobID, tick: claim.scheduledAt, attempt: claim.attempt)
     }
 
@@ -169,11 +198,29 @@ final class RunDispatcher: WorkerPoolDelegate {
             completion(.failure(.unavailable("the node is stopping")))
             return
         }
-        let claim = TickClaim(jobID: job.id, scheduledAt: reactor.nowMilliseconds, attempt: 1)
-        claimAndDispatch(claim, job: job, completion: completion)
+        runNow(job, at: reactor.nowMilliseconds, tries: Self.runNowTries, completion: completion)
     }
 
-    private func claimAndDispatch(_ claim: TickClaim, job: Job, completion: ((Result<Run, StoreError>) -> Void)? = nil) {
+    /// Run-nows are keyed by their millisecond: concurrent ones (or one landing on a tick) take
+    /// the next free millisecond, at most this many times.
+    static let runNowTries = 16
+
+    private func runNow(_ job: Job, at instant: Int64, tries: Int, completion: @escaping (Result<Run, StoreError>) -> Void) {
+        let claim = TickClaim(jobID: job.id, scheduledAt: instant, attempt: 1)
+        claimAndDispatch(claim, job: job, misfire: false) { [self] outcome in
+            switch outcome {
+            case .success(let run?): completion(.success(run))
+            case .success(nil) where tries > 1: runNow(job, at: instant + 1, tries: tries - 1, completion: completion)
+            case .success(nil): completion(.failure(.failed("no free millisecond for a run-now after \(Self.runNowTries) tries")))
+            case .failure(let error): completion(.failure(error))
+            }
+        }
+    }
+
+    /// Claims a tick and queues the won run. `completion` (a run-now) hears the run, or nil when
+    /// the tick was claimed already; without one (a scheduled tick), a store failure makes the
+    /// tick wait for the store.
+    private func claimAndDispatch(_ claim: TickClaim, job: Job, misfire: Bool, completion: ((Result<Run?, StoreError>) -> Void)? = nil) {
         live.claimStarted(job.id)
         let cancelled = cancellations[job.id]
         runStore.claim([claim], nodeID: configuration.nodeID, skipReason: nil) { [self] outcome in
@@ -185,7 +232,7 @@ final class RunDispatcher: WorkerPoolDelegate {
             switch outcome {
             case .success(let won):
                 guard let run = won.first else {
-                    completion?(.failure(.failed("the tick was already claimed")))
+                    completion?(.success(nil))
                     return
                 }
                 completion?(.success(run))
@@ -194,7 +241,7 @@ final class RunDispatcher: WorkerPoolDelegate {
                                 maxConcurrency: job.definition.maxConcurrency)
                     return cancelWaiting(run.id, reason: "the job was paused or deleted while its tick was claimed")
                 }
-                dispatch(run, job: job)
+                dispatch(run, job: job, misfire: misfire)
             case .failure(let error):
                 guard let completion else {
                     waitForStore(claim, error: error)
@@ -233,14 +280,14 @@ final class RunDispatcher: WorkerPoolDelegate {
         }
     }
 
-    private func dispatch(_ run: Run, job: Job) {
+    private func dispatch(_ run: Run, job: Job, misfire: Bool) {
         let request = WorkerMessage.RunRequest(
             runID: run.id, jobID: job.id, jobName: job.definition.name, attempt: run.attempt,
             scheduledAt: RFC3339.format(milliseconds: run.scheduledAt), script: job.definition.script,
             timeoutMilliseconds: job.definition.timeoutMilliseconds ?? configuration.maxRunTimeMilliseconds,
             outputLimit: configuration.outputLimit, runAs: job.definition.runAs)
         let claim = TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt)
-        if let reason = coalesceReason(job.id) {
+        if let reason = coalesceReason(job.id, misfire: misfire) {
             // Claims in flight when the bound was reached: the won row is recorded skipped.
             return runStore.finished(Run(
                 id: run.id, jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt, nodeID: configuration.nodeID,
@@ -248,7 +295,7 @@ final class RunDispatcher: WorkerPoolDelegate {
                 output: reason, outputTruncated: false, maxRSSKilobytes: nil, cpuUserMilliseconds: nil, cpuSystemMilliseconds: nil))
         }
         live.insert(runID: run.id, claim: claim, maxConcurrency: job.definition.maxConcurrency)
-        waiting.append(request, jobID: job.id)
+        waiting.append(request, jobID: job.id, ignoringJobLimit: misfire)
         workerReady()
     }
 
@@ -265,6 +312,8 @@ final class RunDispatcher: WorkerPoolDelegate {
         let dispatched = live.runIDs(of: jobID)
         dispatched.forEach(workers.cancel)
         retries = retries.filter { $0.value.jobID != jobID }
+        retryCounts.removeAll(jobID)
+        coalescing.remove(jobID)
         if live.isClaiming(jobID) {
             cancellations[jobID, default: 0] += 1
         }
@@ -349,10 +398,18 @@ final class RunDispatcher: WorkerPoolDelegate {
         }
         let policy = RetryPolicy(job.definition)
         if policy.retries(status, attempt: claim.attempt) {
+            // Pending retries are bounded like waiting runs: per job and on the node.
+            guard retryCounts.count(of: claim.jobID) < configuration.maxWaitingPerJob, retries.count < configuration.maxBacklog else {
+                logger.warning("retry dropped: too many retries of this job wait", metadata: [
+                    "job_id": "\(claim.jobID)", "run_id": "\(run.runID)", "retries_waiting": "\(retryCounts.count(of: claim.jobID))"])
+                return
+            }
             nextRetryKey += 1
             retries[nextRetryKey] = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
+            retryCounts.add(claim.jobID)
             timers.schedule(FiringTimer(kind: .retry, id: nextRetryKey), at: now + policy.delay(attempt: claim.attempt))
-        } else if !job.definition.repeats && status != .cancelled {
+        } else if !job.definition.repeats {
+            // A one-shot's only run ended (also cancelled): nothing is left to fire.
             finish(jobID: claim.jobID)
         }
     }

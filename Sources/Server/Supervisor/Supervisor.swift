@@ -81,10 +81,10 @@ public final class Supervisor: WorkerPool {
         }
     }
 
-    /// Runs one worker holds at most: its concurrency, and as many again queued in the worker,
-    /// so that a slot that frees starts the next run without a round trip to the master. The
-    /// rest wait in the firing layer's fair queue.
-    private var capacityPerWorker: Int { 2 * configuration.maxConcurrentPerWorker }
+    /// Runs one worker holds at most: its concurrency, never more. A run queued inside a
+    /// worker could wait behind runs that hang while another worker sits idle (review of
+    /// issue 11), so every run not yet started waits in the firing layer's fair queue.
+    private var capacityPerWorker: Int { configuration.maxConcurrentPerWorker }
 
     public var freeSlots: Int {
         records.lazy.filter { $0.state == .running }.compactMap(\.handle)

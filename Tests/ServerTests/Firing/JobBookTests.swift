@@ -158,4 +158,11 @@ extension JobBookTests {
         now = t0 + 5_500
         XCTAssertEqual(book.place(job(1, "1s", start: t0 - 10_000, createdAt: t0 + 5_200), lastTick: nil), .scheduled(missed: []))
     }
+
+    func testAOneShotEditedIntoThePastRunsOnceInsteadOfBeingDoneWithoutARun() {
+        _ = book.place(job(1, "0", start: t0 + 3_600_000, repeats: false), lastTick: nil)
+        now = t0 + 5_000
+        XCTAssertEqual(book.place(job(1, "0", start: t0, version: 2, repeats: false), lastTick: nil),
+                       .exhausted(missed: [t0], skipped: []), "its tick lies in the past now: it runs once")
+    }
 }

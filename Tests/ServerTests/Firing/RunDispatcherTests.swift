@@ -10,11 +10,12 @@ import XCTest
 /// A RunStore that wins every claim at once (ids from 1) and records what is written.
 private final class RecordingRunStore: RunStore {
     private var nextID: Int64 = 0
+    private var claimed = Set<TickClaim>()
     var finishedRuns: [Run] = []
     var doneJobs: [Int64] = []
 
     func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, completion: @escaping (Result<[Run], StoreError>) -> Void) {
-        let runs = claims.map { claim -> Run in
+        let runs = claims.filter { claimed.insert($0).inserted }.map { claim -> Run in
             nextID += 1
             return Run(id: nextID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt, nodeID: nodeID,
                        workerPID: nil, status: skipReason == nil ? .pending : .skipped, startedAt: nil, finishedAt: nil,
@@ -62,7 +63,7 @@ final class RunDispatcherTests: XCTestCase {
     private var dispatcher: RunDispatcher!
 
     override func setUpWithError() throws {
-        reactor = try Reactor()
+        reactor = try Reactor(isolated: true)
         store = RecordingRunStore()
         pool = RecordingPool()
         let timers = ManualTimers(now: t0)
@@ -108,5 +109,58 @@ final class RunDispatcherTests: XCTestCase {
         dispatcher.cancel(runIDs: [1], reason: "test")
         XCTAssertEqual(store.finishedRuns.map(\.status), [.cancelled])
         XCTAssertEqual(store.doneJobs, [2], "a one-shot with no tick left is done, not left undone until its next adoption")
+    }
+
+    func testMisfireReplaysAreNotCoalescedByTheJobsCapOfWaitingRuns() {
+        place(3)
+        for k in 1...20 {
+            dispatcher.fire(jobID: 3, tick: t0 - Int64(k) * 1_000, attempt: 1, misfire: true)
+        }
+        XCTAssertEqual(dispatcher.waitingRuns, 20, "run_all's replays all wait (bounded by maxMisfireRuns, not by 10 per job)")
+        XCTAssertTrue(store.finishedRuns.isEmpty)
+        dispatcher.fire(jobID: 3, tick: t0 + 1_000, attempt: 1)
+        XCTAssertEqual(store.finishedRuns.count, 0, "a scheduled tick beyond the cap is refused before its claim")
+        XCTAssertEqual(dispatcher.waitingRuns, 20)
+    }
+
+    func testConcurrentRunNowsOfOneJobTakeTheNextFreeMillisecond() {
+        place(4)
+        var runs: [Run] = []
+        for _ in 0..<3 {
+            dispatcher.runNow(book.job(4)!) { outcome in
+                if case .success(let run) = outcome { runs.append(run) }
+            }
+        }
+        XCTAssertEqual(runs.count, 3, "no run-now fails because another took the same millisecond")
+        XCTAssertEqual(Set(runs.map(\.scheduledAt)).count, 3)
+    }
+
+    func testPendingRetriesOfAJobAreBounded() {
+        var draft = JobDraft(name: "flaky", frequency: "1h", startdate: t0, script: "false")
+        draft.retries = 5
+        draft.retryBackoffMilliseconds = 86_400_000
+        _ = book.place(Job(id: 5, definition: draft, done: false, createdAt: t0, updatedAt: t0, version: 1), lastTick: nil)
+        pool.slots = 100
+        for k in 1...15 {
+            dispatcher.fire(jobID: 5, tick: t0 + Int64(k), attempt: 1)
+        }
+        for request in pool.dispatched {
+            dispatcher.runFinished(WorkerMessage.RunResult(
+                runID: request.runID, exitCode: 1, signal: nil, timedOut: false, cancelled: false, startedAt: t0, finishedAt: t0,
+                output: "", outputTruncated: false, maxRSSKilobytes: 0, cpuUserMilliseconds: 0, cpuSystemMilliseconds: 0, error: nil))
+        }
+        XCTAssertEqual(store.finishedRuns.filter { $0.status == .failed }.count, 15)
+        XCTAssertEqual(dispatcher.pendingRetries, 10, "at most maxWaitingPerJob retries of one job wait")
+    }
+
+    func testAStopRecordsTheRunsThatNeverReachedAWorker() {
+        place(6)
+        dispatcher.fire(jobID: 6, tick: t0 + 1_000, attempt: 1)
+        XCTAssertEqual(dispatcher.waitingRuns, 1)
+        var stopped = false
+        dispatcher.stop(grace: 0) { stopped = true }
+        reactor.run()  // returns once the stop's timers are done: nothing else watches this loop
+        XCTAssertEqual(store.finishedRuns.map(\.status), [.cancelled], "not left pending")
+        XCTAssertTrue(stopped)
     }
 }
