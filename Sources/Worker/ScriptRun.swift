@@ -1,10 +1,10 @@
 // ScriptRun: one running script — its process group, its output pipe, its timeout.
 //
 // The script runs as `/bin/sh -c <script>` (through setpriv as the `--run-as` user, if one is
-// set) in a process group of its own, so that a timeout or a cancel can signal everything it
-// started (kill(-pgid)): TERM first, KILL after the grace period. It gets fds 0 (/dev/null), 1
-// and 2 (one pipe, whose tail is kept: OutputTail) and no other: the spawn closes every fd from
-// 3 up. The worker reaps the shell (wait4, for its resource usage) and hands the status to
+// set, and through prlimit under the job's `max_memory` and `max_cpu`: RunLimits) in a process
+// group of its own, so that a timeout or a cancel can signal everything it started
+// (kill(-pgid)): TERM first, KILL after the grace period. It gets fds 0 (/dev/null), 1 and 2
+// (one pipe, whose tail is kept: OutputTail) and no other: the spawn closes every fd from 3 up. The worker reaps the shell (wait4, for its resource usage) and hands the status to
 // `reaped`; the run finishes there, after draining what the pipe holds, and KILL goes to its
 // process group whatever the way it ended, so that background processes (`sleep 1000 &`) end
 // with the run. It does not wait for the pipe's EOF beyond that. (What left the group with
@@ -151,15 +151,19 @@ final class ScriptRun {
         signalGroup(SIGKILL)
         closePipe()
         let exited = status & 0x7f == 0
+        let signal = exited ? nil : status & 0x7f
+        let cpuMilliseconds = usage.ru_utime.milliseconds + usage.ru_stime.milliseconds
+        let limitLine = timedOut || cancelled ? nil
+            : RunLimits(request).exceededLine(signal: signal, cpuMilliseconds: cpuMilliseconds)
         onFinished(RunResult(
             runID: request.runID,
             exitCode: exited ? (status >> 8) & 0xff : nil,
-            signal: exited ? nil : status & 0x7f,
+            signal: signal,
             timedOut: timedOut,
             cancelled: cancelled,
             startedAt: startedAt,
             finishedAt: reactor.nowMilliseconds,
-            output: output.text,
+            output: (limitLine ?? "") + output.text,
             outputTruncated: output.truncated,
             // The peak of the shell and what it waited for. Linux carries the address space a
             // process had before exec into its peak, and a posix_spawn child starts in the
@@ -218,10 +222,10 @@ final class ScriptRun {
         pipeFD = nil
     }
 
-    /// posix_spawn of `/bin/sh -c <script>` (through setpriv when `runAs` is set) in a new
-    /// process group, stdin from /dev/null, stdout and stderr into `output`, every other fd
-    /// closed, signals reset to their defaults (the worker ignores SIGPIPE, and ignored signals
-    /// survive exec) and none blocked.
+    /// posix_spawn of `/bin/sh -c <script>` (through setpriv when `runAs` is set, and prlimit
+    /// when the job has limits) in a new process group, stdin from /dev/null, stdout and stderr
+    /// into `output`, every other fd closed, signals reset to their defaults (the worker ignores
+    /// SIGPIPE, and ignored signals survive exec) and none blocked.
     private static func spawnShell(_ request: RunRequest, environment: [String: String], runAs: RunAsUser?,
                                    output: Int32) -> Result<pid_t, ScriptRunError> {
         var actions = posix_spawn_file_actions_t()
@@ -251,7 +255,7 @@ final class ScriptRun {
         variables["DSCHED_SCHEDULED_AT"] = request.scheduledAt
         variables["DSCHED_ATTEMPT"] = String(request.attempt)
         let shell = ["/bin/sh", "-c", request.script]
-        let (path, argv) = runAs.map { $0.wrapping(shell) } ?? ("/bin/sh", shell)
+        let (path, argv) = RunLimits(request).wrapping(runAs.map { $0.wrapping(shell) } ?? ("/bin/sh", shell))
         if let runAs {
             variables.merge(runAs.environment) { $1 }
         }

@@ -7,7 +7,8 @@
 // = UInt32 byte count then UTF-8; Int fields travel as Int64):
 //
 //     1 run       runID i64, jobID i64, jobName str, attempt i64, scheduledAt str, script str,
-//                 timeoutMilliseconds i64?, outputLimit i64, runAs str?
+//                 timeoutMilliseconds i64?, outputLimit i64, runAs str?, maxMemoryBytes i64?,
+//                 maxCPUSeconds i64?
 //     2 cancel    runID i64
 //     3 started   runID i64, pid i32, startedAt i64
 //     4 finished  runID i64, exitCode i32?, signal i32?, timedOut bool, cancelled bool,
@@ -38,6 +39,8 @@ extension WorkerMessage {
             writer.integer(request.timeoutMilliseconds)
             writer.integer(Int64(request.outputLimit))
             writer.string(request.runAs)
+            writer.integer(request.maxMemoryBytes)
+            writer.integer(request.maxCPUSeconds)
             return Frame(kind: Kind.run.rawValue, payload: writer.bytes)
         case .cancel(let runID):
             var writer = WireWriter()
@@ -85,7 +88,8 @@ extension WorkerMessage {
                 runID: try reader.integer("runID"), jobID: try reader.integer("jobID"), jobName: try reader.string("jobName"),
                 attempt: Int(try reader.integer("attempt", as: Int64.self)), scheduledAt: try reader.string("scheduledAt"),
                 script: try reader.string("script"), timeoutMilliseconds: try reader.optionalInteger("timeoutMilliseconds"),
-                outputLimit: Int(try reader.integer("outputLimit", as: Int64.self)), runAs: try reader.optionalString("runAs")))
+                outputLimit: Int(try reader.integer("outputLimit", as: Int64.self)), runAs: try reader.optionalString("runAs"),
+                maxMemoryBytes: try reader.optionalInteger("maxMemoryBytes"), maxCPUSeconds: try reader.optionalInteger("maxCPUSeconds")))
         case .cancel:
             self = .cancel(runID: try reader.integer("runID"))
         case .started:

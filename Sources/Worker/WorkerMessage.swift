@@ -31,9 +31,16 @@ public enum WorkerMessage: Equatable, Sendable {
         public var outputLimit: Int
         /// The job's `run_as` user; nil: the node's (RunAsPolicy).
         public var runAs: String?
+        /// The job's `max_memory`: bytes of address space each of the run's processes may map
+        /// (RLIMIT_AS); nil: no limit (RunLimits).
+        public var maxMemoryBytes: Int64?
+        /// The job's `max_cpu`: CPU seconds each of the run's processes may use (RLIMIT_CPU);
+        /// nil: no limit (RunLimits).
+        public var maxCPUSeconds: Int64?
 
         public init(runID: Int64, jobID: Int64, jobName: String, attempt: Int, scheduledAt: String, script: String,
-                    timeoutMilliseconds: Int64?, outputLimit: Int, runAs: String? = nil) {
+                    timeoutMilliseconds: Int64?, outputLimit: Int, runAs: String? = nil, maxMemoryBytes: Int64? = nil,
+                    maxCPUSeconds: Int64? = nil) {
             self.runID = runID
             self.jobID = jobID
             self.jobName = jobName
@@ -43,6 +50,8 @@ public enum WorkerMessage: Equatable, Sendable {
             self.timeoutMilliseconds = timeoutMilliseconds
             self.outputLimit = outputLimit
             self.runAs = runAs
+            self.maxMemoryBytes = maxMemoryBytes
+            self.maxCPUSeconds = maxCPUSeconds
         }
     }
 

@@ -7,7 +7,8 @@ final class WorkerMessageCodecTests: XCTestCase {
     private let extremes: [WorkerMessage] = [
         .run(WorkerMessage.RunRequest(runID: Int64.min, jobID: Int64.max, jobName: "ü\u{0}\u{1F600}", attempt: Int.max,
                                       scheduledAt: "", script: String(repeating: "x", count: 70_000),
-                                      timeoutMilliseconds: 0, outputLimit: -1, runAs: "nobody")),
+                                      timeoutMilliseconds: 0, outputLimit: -1, runAs: "nobody",
+                                      maxMemoryBytes: Int64.max, maxCPUSeconds: Int64.min)),
         .run(WorkerMessage.RunRequest(runID: 0, jobID: -1, jobName: "", attempt: Int.min, scheduledAt: "t", script: "",
                                       timeoutMilliseconds: nil, outputLimit: Int.max)),
         .cancel(runID: Int64.min),
@@ -45,15 +46,20 @@ final class WorkerMessageCodecTests: XCTestCase {
         XCTAssertEqual(WorkerMessage.cancel(runID: 0x0102_0304_0506_0708).frame().payload, [8, 7, 6, 5, 4, 3, 2, 1])
         XCTAssertEqual(WorkerMessage.started(runID: 1, pid: 0x0A0B_0C0D, startedAt: -1).frame().payload,
                        [1, 0, 0, 0, 0, 0, 0, 0, 0x0D, 0x0C, 0x0B, 0x0A] + Array(repeating: 0xFF, count: 8))
-        let request = WorkerMessage.RunRequest(runID: 1, jobID: 2, jobName: "é", attempt: 3, scheduledAt: "", script: "ab",
+        var request = WorkerMessage.RunRequest(runID: 1, jobID: 2, jobName: "é", attempt: 3, scheduledAt: "", script: "ab",
                                                timeoutMilliseconds: nil, outputLimit: 4)
+        let common: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0] + [2, 0, 0, 0, 0, 0, 0, 0]
+            + [2, 0, 0, 0, 0xC3, 0xA9]  // jobName: byte count, then UTF-8
+            + [3, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0] + [2, 0, 0, 0, 0x61, 0x62]
+            + [0]  // no timeout
+            + [4, 0, 0, 0, 0, 0, 0, 0]
+            + [0]  // no runAs
+        XCTAssertEqual(WorkerMessage.run(request).frame().payload, common + [0] + [0], "no maxMemoryBytes, no maxCPUSeconds")
+        request.maxMemoryBytes = 0x0400_0000
+        request.maxCPUSeconds = 2
         XCTAssertEqual(WorkerMessage.run(request).frame().payload,
-                       [1, 0, 0, 0, 0, 0, 0, 0] + [2, 0, 0, 0, 0, 0, 0, 0]
-                           + [2, 0, 0, 0, 0xC3, 0xA9]  // jobName: byte count, then UTF-8
-                           + [3, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0] + [2, 0, 0, 0, 0x61, 0x62]
-                           + [0]  // no timeout
-                           + [4, 0, 0, 0, 0, 0, 0, 0]
-                           + [0])  // no runAs
+                       common + [1, 0, 0, 0, 4, 0, 0, 0, 0]  // maxMemoryBytes: 64 MiB
+                           + [1, 2, 0, 0, 0, 0, 0, 0, 0])  // maxCPUSeconds: 2
     }
 
     func testEveryTruncationOfEveryMessageIsATruncatedError() {

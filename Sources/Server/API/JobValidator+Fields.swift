@@ -19,6 +19,11 @@ extension JobValidator {
     static let maxRetries: Int64 = 100
     static let maxFrequencyBytes = 256
     static let maxConcurrency: Int64 = 10_000
+    /// `max_memory`, bytes: below 16 MiB the shell and its loader may not even start; 1 TiB is
+    /// beyond any machine a run is given.
+    static let memoryLimitRange: ClosedRange<Int64> = (16 << 20)...(1 << 40)
+    /// `max_cpu`, seconds: a day at most.
+    static let cpuLimitRange: ClosedRange<Int64> = 1...86_400
 
     static let fields: [Field] = [
         // Characters as PostgreSQL counts them (code points), so the column's CHECK agrees.
@@ -72,6 +77,12 @@ extension JobValidator {
         },
         Field("run_as") { input, draft throws(APIError) in
             draft.runAs = input.isNull ? nil : try input.allowedUser()
+        },
+        Field("max_memory") { input, draft throws(APIError) in
+            draft.maxMemoryBytes = input.isNull ? nil : try input.integer(in: memoryLimitRange)
+        },
+        Field("max_cpu") { input, draft throws(APIError) in
+            draft.maxCPUSeconds = input.isNull ? nil : try input.integer(in: cpuLimitRange)
         },
     ]
 

@@ -285,7 +285,8 @@ final class RunDispatcher: WorkerPoolDelegate {
             runID: run.id, jobID: job.id, jobName: job.definition.name, attempt: run.attempt,
             scheduledAt: RFC3339.format(milliseconds: run.scheduledAt), script: job.definition.script,
             timeoutMilliseconds: job.definition.timeoutMilliseconds ?? configuration.maxRunTimeMilliseconds,
-            outputLimit: configuration.outputLimit, runAs: job.definition.runAs)
+            outputLimit: configuration.outputLimit, runAs: job.definition.runAs,
+            maxMemoryBytes: job.definition.maxMemoryBytes, maxCPUSeconds: job.definition.maxCPUSeconds)
         let claim = TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt)
         if let reason = coalesceReason(job.id, misfire: misfire) {
             // Claims in flight when the bound was reached: the won row is recorded skipped.

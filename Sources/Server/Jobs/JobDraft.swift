@@ -39,6 +39,10 @@ public struct JobDraft: Equatable, Sendable {
     public var maxConcurrency: Int?
     /// The user its scripts run as (one of the node's `--allowed-users`); nil: the node's.
     public var runAs: String?
+    /// Bytes of address space each process of a run may map (RLIMIT_AS); nil: no limit.
+    public var maxMemoryBytes: Int64?
+    /// CPU seconds each process of a run may use (RLIMIT_CPU); nil: no limit.
+    public var maxCPUSeconds: Int64?
 
     public init(name: String, frequency: String, startdate: Int64, script: String) {
         self.name = name

@@ -75,6 +75,12 @@ enum Migrations {
             ALTER TABLE job ADD COLUMN max_concurrency integer CHECK (max_concurrency BETWEEN 1 AND 10000),
                 ADD COLUMN run_as text;
             """),
+        // Per-job limits of each run's processes (rlimits): address space in bytes and CPU
+        // seconds (null: none).
+        (7, """
+            ALTER TABLE job ADD COLUMN max_memory_bytes bigint CHECK (max_memory_bytes BETWEEN 16777216 AND 1099511627776),
+                ADD COLUMN max_cpu_s integer CHECK (max_cpu_s BETWEEN 1 AND 86400);
+            """),
     ]
 
     /// The script a new connection runs before anything else.
