@@ -38,31 +38,31 @@ final class RunDispatcher: WorkerPoolDelegate {
         var storeRetryInterval = 0.5
     }
 
-    private let reactor: Reactor
-    private let configuration: Configuration
-    private let runStore: RunStore
-    private let workers: WorkerPool
-    private let book: JobBook
-    private let timers: TickTimers
-    private let logger: Logger
-    private var live = LiveRuns()
-    private var retries: [Int64: TickClaim] = [:]
+    let reactor: Reactor
+    let configuration: Configuration
+    let runStore: RunStore
+    let workers: WorkerPool
+    let book: JobBook
+    let timers: TickTimers
+    let logger: Logger
+    var live = LiveRuns()
+    var retries: [Int64: TickClaim] = [:]
     /// Retries waiting, per job (bounded by `maxWaitingPerJob`).
-    private var retryCounts = JobCounts()
-    private var nextRetryKey: Int64 = 0
+    var retryCounts = JobCounts()
+    var nextRetryKey: Int64 = 0
     /// Won runs waiting for a worker slot, round-robin by job.
-    private var waiting: FairQueue<WorkerMessage.RunRequest>
+    var waiting: FairQueue<WorkerMessage.RunRequest>
     /// Jobs warned about (coalesced ticks) until their waiting runs drain; whether the node's
     /// bound was warned about.
-    private var coalescing = Set<Int64>()
-    private var nodeFull = false
+    var coalescing = Set<Int64>()
+    var nodeFull = false
     /// Jobs cancelled while ticks of theirs were being claimed: how many times. A claim that
     /// returns after a cancellation records its run cancelled instead of starting it.
-    private var cancellations: [Int64: Int] = [:]
-    private var unclaimed: TickBacklog
-    private var storeRetryTimer: TimerWatcher!
-    private var stopping = false
-    private var drainTimer: TimerWatcher?
+    var cancellations: [Int64: Int] = [:]
+    var unclaimed: TickBacklog
+    var storeRetryTimer: TimerWatcher!
+    var stopping = false
+    var drainTimer: TimerWatcher?
 
     /// Told how long each run took (ms), for the job's weight.
     var onRunTime: (_ jobID: Int64, _ milliseconds: Double) -> Void = { _, _ in }
@@ -90,41 +90,6 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     /// Runs waiting for a worker slot (GET /workers).
     var waitingRuns: Int { waiting.count }
-
-    /// Stops firing, lets the runs in flight finish and their results reach the store (for at
-    /// most `grace` seconds), then stops the workers and calls `completion`.
-    func stop(grace: Double, completion: @escaping () -> Void) {
-        stopping = true
-        storeRetryTimer.stop()
-        let deadline = reactor.monotonicNow + grace
-        drainTimer = TimerWatcher(reactor: reactor) { [unowned self] in
-            guard (live.isEmpty && !runStore.hasPendingWrites) || reactor.monotonicNow >= deadline else { return }
-            drainTimer = nil
-            // Runs that never reached a worker will not now: recorded, not left pending.
-            for request in waiting.removeAllItems() {
-                cancelWaiting(request.runID, reason: "the node stopped before it started")
-            }
-            if !live.isEmpty {
-                logger.warning("stopping with runs in flight", metadata: ["runs": "\(live.count)"])
-            }
-            // The workers' last reports (runs stopped under them are recorded lost) reach the
-            // store before the node exits, for at most `flushSeconds`.
-            workers.stop { [self] in flushWrites(until: reactor.monotonicNow + Self.flushSeconds, then: completion) }
-        }
-        drainTimer?.start(after: 0, every: 0.05)
-    }
-
-    /// Seconds a stopping node waits for its last records to be written.
-    static let flushSeconds = 2.0
-
-    private func flushWrites(until deadline: Double, then completion: @escaping () -> Void) {
-        guard runStore.hasPendingWrites, reactor.monotonicNow < deadline else { return completion() }
-        drainTimer = TimerWatcher(reactor: reactor) { [unowned self] in
-            drainTimer = nil
-            flushWrites(until: deadline, then: completion)
-        }
-        drainTimer?.start(after: 0.05)
-    }
 
     // MARK: - Firing
 
@@ -154,7 +119,7 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     /// Why a new run of the job cannot wait for a worker now (its own or the node's bound), or
     /// nil. Warns once per job (and once for the node) until its waiting runs drain.
-    private func coalesceReason(_ jobID: Int64, misfire: Bool) -> String? {
+    func coalesceReason(_ jobID: Int64, misfire: Bool) -> String? {
         switch waiting.refusal(for: jobID, ignoringJobLimit: misfire) {
         case nil:
             return nil
@@ -205,7 +170,7 @@ final class RunDispatcher: WorkerPoolDelegate {
     /// the next free millisecond, at most this many times.
     static let runNowTries = 16
 
-    private func runNow(_ job: Job, at instant: Int64, tries: Int, completion: @escaping (Result<Run, StoreError>) -> Void) {
+    func runNow(_ job: Job, at instant: Int64, tries: Int, completion: @escaping (Result<Run, StoreError>) -> Void) {
         let claim = TickClaim(jobID: job.id, scheduledAt: instant, attempt: 1)
         claimAndDispatch(claim, job: job, misfire: false) { [self] outcome in
             switch outcome {
@@ -220,7 +185,7 @@ final class RunDispatcher: WorkerPoolDelegate {
     /// Claims a tick and queues the won run. `completion` (a run-now) hears the run, or nil when
     /// the tick was claimed already; without one (a scheduled tick), a store failure makes the
     /// tick wait for the store.
-    private func claimAndDispatch(_ claim: TickClaim, job: Job, misfire: Bool, completion: ((Result<Run?, StoreError>) -> Void)? = nil) {
+    func claimAndDispatch(_ claim: TickClaim, job: Job, misfire: Bool, completion: ((Result<Run?, StoreError>) -> Void)? = nil) {
         live.claimStarted(job.id)
         let cancelled = cancellations[job.id]
         runStore.claim([claim], nodeID: configuration.nodeID, skipReason: nil) { [self] outcome in
@@ -253,7 +218,7 @@ final class RunDispatcher: WorkerPoolDelegate {
     }
 
     /// A tick whose claim failed waits for the store (bounded: the oldest goes first).
-    private func waitForStore(_ claim: TickClaim, error: StoreError) {
+    func waitForStore(_ claim: TickClaim, error: StoreError) {
         guard case .unavailable = error else {
             logger.error("tick not claimed", metadata: ["job_id": "\(claim.jobID)", "scheduled_at": "\(claim.scheduledAt)", "error": "\(error)"])
             return
@@ -270,7 +235,7 @@ final class RunDispatcher: WorkerPoolDelegate {
         }
     }
 
-    private func claimWaiting() {
+    func claimWaiting() {
         guard !stopping, !unclaimed.isEmpty else { return }
         let waiting = unclaimed.takeAll()
         logger.info("claiming ticks that waited for the store", metadata: ["ticks": "\(waiting.count)"])
@@ -280,7 +245,7 @@ final class RunDispatcher: WorkerPoolDelegate {
         }
     }
 
-    private func dispatch(_ run: Run, job: Job, misfire: Bool) {
+    func dispatch(_ run: Run, job: Job, misfire: Bool) {
         let request = WorkerMessage.RunRequest(
             runID: run.id, jobID: job.id, jobName: job.definition.name, attempt: run.attempt,
             scheduledAt: RFC3339.format(milliseconds: run.scheduledAt), script: job.definition.script,
@@ -298,46 +263,6 @@ final class RunDispatcher: WorkerPoolDelegate {
         live.insert(runID: run.id, claim: claim, maxConcurrency: job.definition.maxConcurrency)
         waiting.append(request, jobID: job.id, ignoringJobLimit: misfire)
         workerReady()
-    }
-
-    // MARK: - Cancellation
-
-    /// Stops a job's runs on this node: waiting ones are recorded cancelled at once, live ones
-    /// are stopped by their worker (TERM, then KILL after --kill-grace) and recorded cancelled
-    /// when it reports; its retries are dropped, and a claim in flight is cancelled when it
-    /// returns.
-    func cancelJob(_ jobID: Int64, reason: String) {
-        for request in waiting.removeAll(of: jobID) {
-            cancelWaiting(request.runID, reason: reason)
-        }
-        let dispatched = live.runIDs(of: jobID)
-        dispatched.forEach(workers.cancel)
-        retries = retries.filter { $0.value.jobID != jobID }
-        retryCounts.removeAll(jobID)
-        coalescing.remove(jobID)
-        if live.isClaiming(jobID) {
-            cancellations[jobID, default: 0] += 1
-        }
-        if !dispatched.isEmpty {
-            logger.info("runs stopped", metadata: ["job_id": "\(jobID)", "runs": "\(dispatched.count)", "reason": "\(reason)"])
-        }
-    }
-
-    /// Stops runs of this node by id (waiting: recorded cancelled; live: stopped by the worker).
-    func cancel(runIDs: [Int64], reason: String) {
-        for runID in runIDs {
-            guard let run = live[runID] else { continue }
-            if run.dispatched {
-                workers.cancel(runID: runID)
-            } else if waiting.remove(of: run.claim.jobID, where: { $0.runID == runID }) != nil {
-                cancelWaiting(runID, reason: reason)
-            }
-        }
-    }
-
-    private func cancelWaiting(_ runID: Int64, reason: String) {
-        guard let run = live.remove(runID) else { return }
-        record(run, status: .cancelled, result: nil, output: "dsched: cancelled before it started: \(reason)\n")
     }
 
     // MARK: - WorkerPoolDelegate
@@ -383,7 +308,7 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     // MARK: - Results
 
-    private func record(_ run: LiveRuns.Run, status: Run.Status, result: WorkerMessage.RunResult?, output: String) {
+    func record(_ run: LiveRuns.Run, status: Run.Status, result: WorkerMessage.RunResult?, output: String) {
         let claim = run.claim
         let now = reactor.nowMilliseconds
         runStore.finished(Run(

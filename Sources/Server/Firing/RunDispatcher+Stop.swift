@@ -1,0 +1,44 @@
+// RunDispatcher+Stop: a node's graceful stop, as the firing layer does it. Nothing new is
+// fired; runs in flight may finish (for at most the grace); runs that never reached a worker
+// are recorded cancelled; the workers are stopped (their runs recorded lost); and the last
+// records are written (for at most `flushSeconds`) before the node exits.
+import EventLoop
+import Logging
+import Worker
+
+extension RunDispatcher {
+    /// Stops firing, lets the runs in flight finish and their results reach the store (for at
+    /// most `grace` seconds), then stops the workers and calls `completion`.
+    func stop(grace: Double, completion: @escaping () -> Void) {
+        stopping = true
+        storeRetryTimer.stop()
+        let deadline = reactor.monotonicNow + grace
+        drainTimer = TimerWatcher(reactor: reactor) { [unowned self] in
+            guard (live.isEmpty && !runStore.hasPendingWrites) || reactor.monotonicNow >= deadline else { return }
+            drainTimer = nil
+            // Runs that never reached a worker will not now: recorded, not left pending.
+            for request in waiting.removeAllItems() {
+                cancelWaiting(request.runID, reason: "the node stopped before it started")
+            }
+            if !live.isEmpty {
+                logger.warning("stopping with runs in flight", metadata: ["runs": "\(live.count)"])
+            }
+            // The workers' last reports (runs stopped under them are recorded lost) reach the
+            // store before the node exits, for at most `flushSeconds`.
+            workers.stop { [self] in flushWrites(until: reactor.monotonicNow + Self.flushSeconds, then: completion) }
+        }
+        drainTimer?.start(after: 0, every: 0.05)
+    }
+
+    /// Seconds a stopping node waits for its last records to be written.
+    static let flushSeconds = 2.0
+
+    func flushWrites(until deadline: Double, then completion: @escaping () -> Void) {
+        guard runStore.hasPendingWrites, reactor.monotonicNow < deadline else { return completion() }
+        drainTimer = TimerWatcher(reactor: reactor) { [unowned self] in
+            drainTimer = nil
+            flushWrites(until: deadline, then: completion)
+        }
+        drainTimer?.start(after: 0.05)
+    }
+}
