@@ -4,36 +4,15 @@
 import Foundation
 import XCTest
 
-final class CancellationTests: XCTestCase {
-    private var database: TestDatabase!
-    private var server: ServerProcess!
-    private var client: RawClient!
-
+final class CancellationTests: SingleNodeTestCase {
     override func setUpWithError() throws {
-        database = try TestDatabase()
+        try super.setUpWithError()
         // Two slots: a job may hold one (half), so its second run waits for a slot.
-        server = try ServerProcess(arguments: ["--workers", "1", "--worker-concurrency", "2", "--kill-grace", "0.5"],
-                                   environment: database.environment)
-        try waitForReady(server)
-        client = try RawClient(port: server.port)
+        try start(["--workers", "1", "--worker-concurrency", "2", "--kill-grace", "0.5"])
     }
 
-    override func tearDown() {
-        client = nil
-        server = nil
-        database = nil
-    }
-
-    private func create(_ script: String) throws -> Int {
-        let response = try client.request("POST", "/jobs", json: #"{"name":"long","frequency":"1h","script":"\#(script)"}"#)
-        XCTAssertEqual(response.status, 201, response.bodyText)
-        return try XCTUnwrap(response.object["id"] as? Int)
-    }
-
-    private func runNow(_ job: Int) throws -> Int {
-        let response = try client.request("POST", "/jobs/\(job)/run")
-        XCTAssertEqual(response.status, 201, response.bodyText)
-        return try XCTUnwrap(response.object["id"] as? Int)
+    private func createLong(_ script: String) throws -> Int {
+        try create(#"{"name":"long","frequency":"1h","script":"\#(script)"}"#)
     }
 
     private func status(_ run: Int) throws -> String? {
@@ -42,7 +21,7 @@ final class CancellationTests: XCTestCase {
 
     func testCancellingALiveRunStopsItAndEveryProcessItStarted() throws {
         let marker = "1000.\(Int.random(in: 10_000...99_999))"
-        let run = try runNow(try create("sleep \(marker) & sleep \(marker)"))
+        let run = try runNow(try createLong("sleep \(marker) & sleep \(marker)"))
         XCTAssertTrue(try waitUntil(timeout: 10) { try status(run) == "running" })
         let cancelled = try client.request("POST", "/runs/\(run)/cancel")
         XCTAssertEqual(cancelled.status, 202, cancelled.bodyText)
@@ -57,7 +36,7 @@ final class CancellationTests: XCTestCase {
 
     func testDeletingAJobStopsItsRunsAndKeepsItsHistory() throws {
         let marker = "1000.\(Int.random(in: 10_000...99_999))"
-        let job = try create("sleep \(marker)")
+        let job = try createLong("sleep \(marker)")
         let live = try runNow(job)
         XCTAssertTrue(try waitUntil(timeout: 10) { try status(live) == "running" })
         let waiting = try runNow(job)
@@ -73,7 +52,7 @@ final class CancellationTests: XCTestCase {
 
     func testPausingAJobStopsItsLiveRun() throws {
         let marker = "1000.\(Int.random(in: 10_000...99_999))"
-        let job = try create("sleep \(marker)")
+        let job = try createLong("sleep \(marker)")
         let run = try runNow(job)
         XCTAssertTrue(try waitUntil(timeout: 10) { try status(run) == "running" })
         XCTAssertEqual(try client.request("POST", "/jobs/\(job)/pause").status, 200)

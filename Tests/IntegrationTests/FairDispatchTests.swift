@@ -6,40 +6,10 @@
 import Foundation
 import XCTest
 
-final class FairDispatchTests: XCTestCase {
-    private var database: TestDatabase!
-    private var server: ServerProcess!
-    private var client: RawClient!
-
-    override func setUpWithError() throws {
-        database = try TestDatabase()
-    }
-
-    override func tearDown() {
-        client = nil
-        server = nil
-        database = nil
-    }
-
-    private func start(_ arguments: [String]) throws {
-        server = try ServerProcess(arguments: ["--reload-interval", "0.5"] + arguments, environment: database.environment)
-        try waitForReady(server)
-        client = try RawClient(port: server.port)
-    }
-
-    private func create(_ body: String) throws -> Int {
-        let response = try client.request("POST", "/jobs", json: body)
-        XCTAssertEqual(response.status, 201, response.bodyText)
-        return try XCTUnwrap(response.object["id"] as? Int)
-    }
-
-    private func count(_ job: Int, _ condition: String) throws -> Int {
-        Int(try database.query("SELECT count(*) FROM job_run WHERE job_id = \(job) AND \(condition)")) ?? -1
-    }
-
+final class FairDispatchTests: SingleNodeTestCase {
     func testAJobWhoseRunsHangDoesNotStarveTheOthers() throws {
         // 4 slots: the hanging job may hold 2 and keep 3 waiting; its later ticks are skipped.
-        try start(["--workers", "1", "--worker-concurrency", "4", "--max-waiting-per-job", "3"])
+        try start(["--reload-interval", "0.5", "--workers", "1", "--worker-concurrency", "4", "--max-waiting-per-job", "3"])
         let hanging = try create(#"{"name":"hangs","frequency":"200ms","script":"sleep 1000"}"#)
         let steady = try create(#"{"name":"steady","frequency":"500ms","script":"echo ok"}"#)
         let other = try create(#"{"name":"other","frequency":"1h","script":"echo now"}"#)
@@ -59,7 +29,7 @@ final class FairDispatchTests: XCTestCase {
     }
 
     func testTheNodesMaximumRunTimeStopsRunsOfJobsWithoutATimeout() throws {
-        try start(["--workers", "1", "--max-run-time", "1", "--kill-grace", "0.5"])
+        try start(["--reload-interval", "0.5", "--workers", "1", "--max-run-time", "1", "--kill-grace", "0.5"])
         let job = try create(#"{"name":"long","frequency":"1h","script":"sleep 30"}"#)
         let run = try client.request("POST", "/jobs/\(job)/run")
         XCTAssertEqual(run.status, 201, run.bodyText)
@@ -68,7 +38,7 @@ final class FairDispatchTests: XCTestCase {
     }
 
     func testPeriodsShorterThanTheMinimumFrequencyAreRefused() throws {
-        try start(["--workers", "1"])
+        try start(["--reload-interval", "0.5", "--workers", "1"])
         for frequency in ["1", #""50ms""#] {
             let response = try client.request("POST", "/jobs", json: #"{"name":"fast","frequency":\#(frequency),"script":"true"}"#)
             XCTAssertEqual(response.status, 400, response.bodyText)
@@ -79,7 +49,7 @@ final class FairDispatchTests: XCTestCase {
 
     func testAFloodOfFastJobsThatCannotKeepUpStaysBoundedAndTheAPIAnswers() throws {
         // 300 jobs at 100 ms whose runs take 10 s, on 2 slots: 3,000 ticks a second offered.
-        try start(["--workers", "1", "--worker-concurrency", "2", "--max-waiting-per-job", "2"])
+        try start(["--reload-interval", "0.5", "--workers", "1", "--worker-concurrency", "2", "--max-waiting-per-job", "2"])
         let jobs = (0..<300).map { #"{"name":"flood \#($0)","frequency":"100ms","script":"sleep 10"}"# }
         let created = try client.request("POST", "/jobs", json: "[" + jobs.joined(separator: ",") + "]")
         XCTAssertEqual(created.status, 201, created.bodyText)
@@ -101,7 +71,7 @@ final class FairDispatchTests: XCTestCase {
         // Two workers of two slots. Runs go only where a slot is free, so the last run-now starts
         // on the worker whose short runs ended, not queued behind the hanging ones (review of
         // issue 11: a run queued in a worker waited for ever while the other worker was idle).
-        try start(["--workers", "2", "--worker-concurrency", "2", "--max-running-per-job", "4"])
+        try start(["--reload-interval", "0.5", "--workers", "2", "--worker-concurrency", "2", "--max-running-per-job", "4"])
         let hanging = try create(#"{"name":"hangs","frequency":"1h","script":"sleep 1000"}"#)
         let short = (0..<3).map { _ in try? create(#"{"name":"short","frequency":"1h","script":"sleep 2"}"#) }.compactMap { $0 }
         let last = try create(#"{"name":"last","frequency":"1h","script":"echo hi"}"#)

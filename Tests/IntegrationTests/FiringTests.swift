@@ -2,31 +2,9 @@
 import Foundation
 import XCTest
 
-final class FiringTests: XCTestCase {
-    private var database: TestDatabase!
-    /// The nodes a test started, alive until it ends.
-    private var nodes: [ServerProcess] = []
-
-    override func setUpWithError() throws {
-        database = try TestDatabase()
-    }
-
-    override func tearDown() {
-        nodes = []
-        database = nil
-    }
-
+final class FiringTests: NodesTestCase {
     private func startNode(_ arguments: [String] = []) throws -> (ServerProcess, RawClient) {
-        let server = try ServerProcess(arguments: ["--workers", "2", "--reload-interval", "0.5"] + arguments, environment: database.environment)
-        try waitForReady(server)
-        nodes.append(server)
-        return (server, try RawClient(port: server.port))
-    }
-
-    private func createJob(_ client: RawClient, _ body: String) throws -> Int {
-        let response = try client.request("POST", "/jobs", json: body)
-        XCTAssertEqual(response.status, 201, response.bodyText)
-        return try XCTUnwrap(response.object["id"] as? Int)
+        try launch(["--workers", "2", "--reload-interval", "0.5"] + arguments)
     }
 
     private func runs(_ client: RawClient, job: Int) throws -> [[String: Any]] {

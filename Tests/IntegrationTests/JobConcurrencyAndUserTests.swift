@@ -6,30 +6,9 @@
 import Foundation
 import XCTest
 
-final class JobConcurrencyAndUserTests: XCTestCase {
-    private var database: TestDatabase!
-    private var nodes: [ServerProcess] = []
-
-    override func setUpWithError() throws {
-        database = try TestDatabase()
-    }
-
-    override func tearDown() {
-        nodes = []
-        database = nil
-    }
-
+final class JobConcurrencyAndUserTests: NodesTestCase {
     private func startNode(_ arguments: [String]) throws -> RawClient {
-        let server = try ServerProcess(arguments: ["--reload-interval", "0.5"] + arguments, environment: database.environment)
-        try waitForReady(server)
-        nodes.append(server)
-        return try RawClient(port: server.port)
-    }
-
-    private func create(_ client: RawClient, _ body: String) throws -> Int {
-        let response = try client.request("POST", "/jobs", json: body)
-        XCTAssertEqual(response.status, 201, response.bodyText)
-        return try XCTUnwrap(response.object["id"] as? Int)
+        try launch(["--reload-interval", "0.5"] + arguments).1
     }
 
     private func count(_ job: Int, _ condition: String) throws -> Int {
@@ -64,8 +43,8 @@ final class JobConcurrencyAndUserTests: XCTestCase {
     func testMaxConcurrencyBoundsAJobsLiveRunsBelowTheNodesCap() throws {
         // 8 slots on two workers: the node's cap per job is 4.
         let client = try startNode(["--workers", "2", "--worker-concurrency", "4", "--max-waiting-per-job", "5"])
-        let single = try create(client, #"{"name":"single","frequency":"200ms","script":"sleep 2","max_concurrency":1}"#)
-        let three = try create(client, #"{"name":"three","frequency":"200ms","script":"sleep 2","max_concurrency":3}"#)
+        let single = try createJob(client, #"{"name":"single","frequency":"200ms","script":"sleep 2","max_concurrency":1}"#)
+        let three = try createJob(client, #"{"name":"three","frequency":"200ms","script":"sleep 2","max_concurrency":3}"#)
         var mostSingle = 0
         var mostThree = 0
         let deadline = Date().addingTimeInterval(7)
@@ -88,7 +67,7 @@ final class JobConcurrencyAndUserTests: XCTestCase {
         try XCTSkipUnless(geteuid() == 0, "running scripts as another user needs root")
         let nobody = try XCTUnwrap(getpwnam("nobody")?.pointee)
         let client = try startNode(["--workers", "1", "--allowed-users", "nobody"])
-        let job = try create(client, #"{"name":"as-nobody","frequency":"1h","script":"id -u; id -g; echo $USER","run_as":"nobody"}"#)
+        let job = try createJob(client, #"{"name":"as-nobody","frequency":"1h","script":"id -u; id -g; echo $USER","run_as":"nobody"}"#)
         XCTAssertEqual(try client.request("GET", "/jobs/\(job)").object["run_as"] as? String, "nobody")
         let run = try endedRun(client, try runNow(client, job))
         XCTAssertEqual(run["status"] as? String, "succeeded", "\(run)")
@@ -102,7 +81,7 @@ final class JobConcurrencyAndUserTests: XCTestCase {
         let error = try XCTUnwrap(refused.object["error"] as? [String: Any])
         XCTAssertEqual(error["field"] as? String, "run_as")
         XCTAssertEqual(error["message"] as? String, "run_as: user root is not in --allowed-users")
-        let job = try create(client, #"{"name":"plain","frequency":"1h","script":"id -u"}"#)
+        let job = try createJob(client, #"{"name":"plain","frequency":"1h","script":"id -u"}"#)
         let patched = try client.request("PATCH", "/jobs/\(job)", json: #"{"run_as":"root"}"#)
         XCTAssertEqual(patched.status, 400, patched.bodyText)
         XCTAssertEqual((patched.object["error"] as? [String: Any])?["field"] as? String, "run_as")
@@ -119,7 +98,7 @@ final class JobConcurrencyAndUserTests: XCTestCase {
 
     func testARunWhoseUserThisNodeDoesNotAllowIsRecordedFailedNotRun() throws {
         let allowing = try startNode(["--workers", "1", "--allowed-users", "nobody"])
-        let job = try create(allowing, #"{"name":"as-nobody","frequency":"1h","script":"echo ran","run_as":"nobody"}"#)
+        let job = try createJob(allowing, #"{"name":"as-nobody","frequency":"1h","script":"echo ran","run_as":"nobody"}"#)
         // Another node of the cluster, which allows no user, runs it now.
         let other = try startNode(["--workers", "1"])
         let run = try endedRun(other, try runNow(other, job))

@@ -4,22 +4,10 @@
 import Foundation
 import XCTest
 
-final class JobInputRulesTests: XCTestCase {
-    private var database: TestDatabase!
-    private var server: ServerProcess!
-    private var client: RawClient!
-
+final class JobInputRulesTests: SingleNodeTestCase {
     override func setUpWithError() throws {
-        database = try TestDatabase()
-        server = try ServerProcess(environment: database.environment)
-        try waitForReady(server)
-        client = try RawClient(port: server.port)
-    }
-
-    override func tearDown() {
-        client = nil
-        server = nil
-        database = nil
+        try super.setUpWithError()
+        try start()
     }
 
     /// Sends exact body bytes (which a Swift String could not hold) and reads the answer.

@@ -6,28 +6,10 @@ import Foundation
 import Glibc
 import XCTest
 
-final class JobLimitsTests: XCTestCase {
-    private var database: TestDatabase!
-    private var server: ServerProcess!
-    private var client: RawClient!
-
+final class JobLimitsTests: SingleNodeTestCase {
     override func setUpWithError() throws {
-        database = try TestDatabase()
-        server = try ServerProcess(arguments: ["--workers", "1", "--allowed-users", "nobody"], environment: database.environment)
-        try waitForReady(server)
-        client = try RawClient(port: server.port)
-    }
-
-    override func tearDown() {
-        client = nil
-        server = nil
-        database = nil
-    }
-
-    private func create(_ body: String) throws -> Int {
-        let response = try client.request("POST", "/jobs", json: body)
-        XCTAssertEqual(response.status, 201, response.bodyText)
-        return try XCTUnwrap(response.object["id"] as? Int)
+        try super.setUpWithError()
+        try start(["--workers", "1", "--allowed-users", "nobody"])
     }
 
     /// Runs `job` now and returns the run once it is no longer pending or running.

@@ -5,28 +5,10 @@
 import Foundation
 import XCTest
 
-final class OneShotTests: XCTestCase {
-    private var database: TestDatabase!
-    private var server: ServerProcess!
-    private var client: RawClient!
-
+final class OneShotTests: SingleNodeTestCase {
     override func setUpWithError() throws {
-        database = try TestDatabase()
-        server = try ServerProcess(arguments: ["--workers", "1", "--reload-interval", "0.5"], environment: database.environment)
-        try waitForReady(server)
-        client = try RawClient(port: server.port)
-    }
-
-    override func tearDown() {
-        client = nil
-        server = nil
-        database = nil
-    }
-
-    private func create(_ body: String) throws -> Int {
-        let response = try client.request("POST", "/jobs", json: body)
-        XCTAssertEqual(response.status, 201, response.bodyText)
-        return try XCTUnwrap(response.object["id"] as? Int)
+        try super.setUpWithError()
+        try start(["--workers", "1", "--reload-interval", "0.5"])
     }
 
     private func statuses(_ job: Int) throws -> [String] {

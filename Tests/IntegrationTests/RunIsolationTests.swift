@@ -4,25 +4,9 @@
 import Foundation
 import XCTest
 
-final class RunIsolationTests: XCTestCase {
-    private var database: TestDatabase!
-    private var nodes: [ServerProcess] = []
-
-    override func setUpWithError() throws {
-        database = try TestDatabase()
-    }
-
-    override func tearDown() {
-        nodes = []
-        database = nil
-    }
-
+final class RunIsolationTests: NodesTestCase {
     private func startNode(_ arguments: [String] = []) throws -> (ServerProcess, RawClient) {
-        let server = try ServerProcess(arguments: ["--workers", "1", "--kill-grace", "0.5"] + arguments,
-                                       environment: database.environment)
-        try waitForReady(server)
-        nodes.append(server)
-        return (server, try RawClient(port: server.port))
+        try launch(["--workers", "1", "--kill-grace", "0.5"] + arguments)
     }
 
     /// Creates a job with `script` (and `timeout` in ms, if given), runs it now, waits until
