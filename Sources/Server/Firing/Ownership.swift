@@ -1,5 +1,5 @@
 // Ownership: the seam between the firing layer and whoever decides which jobs this node
-// fires. `ClusterAgent` implements it over Redis (a leader assigns jobs to nodes); a
+// fires. The cluster agent implements it over Redis (a leader assigns jobs to nodes); a
 // single-node embedded mode would own every job. The firing layer never names the cluster:
 // it hears own/disown/refresh through `OwnershipDelegate` and reports what it learns about
 // each job's cost (its fire times, its run times), from which the owner side weighs jobs.
