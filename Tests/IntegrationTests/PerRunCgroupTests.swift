@@ -1,5 +1,6 @@
 // Per-run cgroups (issue 11, row 8), over the real binary: with `--cgroup`, a script runs in
-// <cgroup>/<worker pid>/run-<run id>; what it leaves behind, also a process that left its
+// <cgroup>/<worker pid>/run-<run id>, also as a run_as user under max_memory and max_cpu (the
+// wrapper, prlimit and setpriv compose); what it leaves behind, also a process that left its
 // process group with setsid, ends with the run and the run's cgroup is gone; the worker's
 // directory goes with the worker; a `--cgroup` that is no writable cgroup v2 directory stops
 // the node at start. The feature needs a cgroup v2 hierarchy this test may write (root, and
@@ -45,17 +46,19 @@ final class PerRunCgroupTests: XCTestCase {
     }
 
     private func startNode(cgroup: String) throws -> (ServerProcess, RawClient) {
-        let server = try ServerProcess(arguments: ["--workers", "1", "--kill-grace", "0.5", "--cgroup", cgroup],
+        let server = try ServerProcess(arguments: ["--workers", "1", "--kill-grace", "0.5", "--allowed-users", "nobody",
+                                                   "--cgroup", cgroup],
                                        environment: database.environment)
         try waitForReady(server)
         nodes.append(server)
         return (server, try RawClient(port: server.port))
     }
 
-    /// Creates a job with `script`, runs it now, waits until the run ended; returns the run.
-    private func runOnce(_ client: RawClient, script: String) throws -> [String: Any] {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: ["name": "cgroup", "frequency": "1h", "script": script]),
-                          as: UTF8.self)
+    /// Creates a job with `script` (and `fields`), runs it now, waits until the run ended;
+    /// returns the run.
+    private func runOnce(_ client: RawClient, script: String, fields: [String: Any] = [:]) throws -> [String: Any] {
+        let body = ["name": "cgroup", "frequency": "1h", "script": script].merging(fields) { $1 }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
         let created = try client.request("POST", "/jobs", json: json)
         XCTAssertEqual(created.status, 201, created.bodyText)
         let job = try XCTUnwrap(created.object["id"] as? Int)
@@ -81,6 +84,19 @@ final class PerRunCgroupTests: XCTestCase {
         let line = try XCTUnwrap(output.split(separator: "\n").first { $0.hasPrefix("0::") }, output)
         let name = (cgroup as NSString).lastPathComponent
         XCTAssertTrue(line.hasSuffix("/\(name)/\(workerPID)/run-\(runID)"), String(line))
+    }
+
+    func testAScriptRunAsAnotherUserUnderLimitsIsInItsRunsCgroupToo() throws {
+        let cgroup = try makeTestCgroup()
+        let (_, client) = try startNode(cgroup: cgroup)
+        let nobody = try XCTUnwrap(getpwnam("nobody")?.pointee)
+        let run = try runOnce(client, script: "id -u; cat /proc/self/cgroup",
+                              fields: ["run_as": "nobody", "max_memory": 268_435_456, "max_cpu": 5])
+        XCTAssertEqual(run["status"] as? String, "succeeded", "\(run)")
+        let runID = try XCTUnwrap(run["id"] as? Int)
+        let lines = (run["output"] as? String ?? "").split(separator: "\n")
+        XCTAssertEqual(lines.first.map(String.init), "\(nobody.pw_uid)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("0::") && $0.hasSuffix("/run-\(runID)") }, "\(lines)")
     }
 
     func testAProcessThatEscapesWithSetsidEndsWithItsRunAndNoCgroupIsLeft() throws {
