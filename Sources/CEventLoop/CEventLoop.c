@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <spawn.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <hiredis/adapters/libev.h>
 
 struct ev_loop *dsched_ev_default_loop(unsigned int flags) { return ev_default_loop(flags); }
@@ -33,4 +35,10 @@ int dsched_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0
 
 int dsched_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+
+int dsched_is_cgroup2(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -1;
+    return info.f_type == CGROUP2_SUPER_MAGIC;
 }

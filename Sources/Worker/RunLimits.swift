@@ -11,7 +11,8 @@
 // process: past it, mmap and brk fail, and the script sees allocation failures. RLIMIT_CPU
 // bounds each process's CPU time (user + system): at the soft limit the kernel sends SIGXCPU,
 // and SIGKILL at the hard one, set a second later for a process that catches SIGXCPU.
-// (No cgroup v2 subtree is delegated to dsched on the machines it runs on: see the README.)
+// With `--cgroup`, max_memory also goes to the run's cgroup where it can (RunCgroup); max_cpu
+// stays an rlimit everywhere.
 import Glibc
 
 public struct RunLimits: Equatable, Sendable {

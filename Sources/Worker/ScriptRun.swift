@@ -8,7 +8,8 @@
 // `reaped`; the run finishes there, after draining what the pipe holds, and KILL goes to its
 // process group whatever the way it ended, so that background processes (`sleep 1000 &`) end
 // with the run. It does not wait for the pipe's EOF beyond that. (What left the group with
-// setsid is the worker's to find: WorkerProcess.)
+// setsid is the worker's to find: WorkerProcess; with `--cgroup`, every process of the run is
+// in the run's cgroup, RunCgroup, killed as a whole when the run ends.)
 import CEventLoop
 import EventLoop
 import Glibc
@@ -23,11 +24,14 @@ public enum ScriptRunError: Error, Equatable, CustomStringConvertible {
     case notAllowed(user: String)
     /// The job's `run_as` cannot be used here: no such user, or the node is not root.
     case user(RunAsUserError)
+    /// The run's cgroup could not be made (`--cgroup`).
+    case cgroup(CgroupError)
 
     public var description: String {
         switch self {
         case .notAllowed(let user): return "run_as: user \(user) is not in this node's --allowed-users"
         case .user(let error): return "run_as: \(error)"
+        case .cgroup(let error): return "cgroup: \(error)"
         case .pipe(let code): return "could not create the output pipe: \(String(cString: strerror(code)))"
         case .spawn(let path, let code): return "could not start \(path): \(String(cString: strerror(code)))"
         }
@@ -42,6 +46,8 @@ final class ScriptRun {
     /// The shell's pid, which is also the process group's id.
     let pid: pid_t
     let startedAt: Int64
+    /// The run's cgroup (`--cgroup`), which the worker retires when the run ends; nil without.
+    let cgroup: RunCgroup?
 
     private let reactor: Reactor
     private let logger: Logger
@@ -62,27 +68,38 @@ final class ScriptRun {
     private static let readSize = 65536
     private static let readsPerWakeUp = 16
 
-    /// Spawns the script, as `runAs` if set. `environment` is the worker's; the run's DSCHED_*
+    /// Spawns the script, as `runAs` if set, in a cgroup of its own under `cgroups` if set. `environment` is the worker's; the run's DSCHED_*
     /// variables are added (and HOME, USER, LOGNAME of `runAs`). `onFinished` is called once,
     /// from a later loop callback (never from `start`).
     static func start(_ request: RunRequest, reactor: Reactor, environment: [String: String], runAs: RunAsUser?,
-                      graceSeconds: Double, logger: Logger,
+                      cgroups: WorkerCgroup?, graceSeconds: Double, logger: Logger,
                       onFinished: @escaping (RunResult) -> Void) throws(ScriptRunError) -> ScriptRun {
+        let cgroup: RunCgroup?
+        do {
+            cgroup = try cgroups?.makeRun(request)
+        } catch {
+            throw .cgroup(error)
+        }
         var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { throw .pipe(errno: errno) }
+        guard pipe(&ends) == 0 else {
+            let code = errno
+            cgroup.map { cgroups?.retire($0) }
+            throw .pipe(errno: code)
+        }
         let (readEnd, writeEnd) = (ends[0], ends[1])
         // Neither end may leak into other scripts; the child gets the write end as 1 and 2 only.
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
-        let spawned = spawnShell(request, environment: environment, runAs: runAs, output: writeEnd)
+        let spawned = spawnShell(request, environment: environment, runAs: runAs, cgroup: cgroup, output: writeEnd)
         close(writeEnd)
         switch spawned {
         case .failure(let error):
             close(readEnd)
+            cgroup.map { cgroups?.retire($0) }
             throw error
         case .success(let pid):
-            return ScriptRun(request: request, pid: pid, pipeFD: readEnd, reactor: reactor, graceSeconds: graceSeconds,
+            return ScriptRun(request: request, pid: pid, cgroup: cgroup, pipeFD: readEnd, reactor: reactor, graceSeconds: graceSeconds,
                              logger: logger, onFinished: onFinished)
         }
     }
@@ -94,10 +111,11 @@ final class ScriptRun {
                cpuSystemMilliseconds: 0, error: error.description)
     }
 
-    private init(request: RunRequest, pid: pid_t, pipeFD: Int32, reactor: Reactor, graceSeconds: Double, logger: Logger,
+    private init(request: RunRequest, pid: pid_t, cgroup: RunCgroup?, pipeFD: Int32, reactor: Reactor, graceSeconds: Double, logger: Logger,
                  onFinished: @escaping (RunResult) -> Void) {
         self.request = request
         self.pid = pid
+        self.cgroup = cgroup
         self.pipeFD = pipeFD
         self.reactor = reactor
         self.graceSeconds = graceSeconds
@@ -133,9 +151,10 @@ final class ScriptRun {
         terminate()
     }
 
-    /// KILL to the whole process group at once (the worker is going away).
+    /// KILL to the whole process group, and the run's cgroup, at once (the worker is going away).
     func killGroup() {
         signalGroup(SIGKILL)
+        cgroup?.killAll()
     }
 
     /// The worker reaped the shell: finish with its wait status and resource usage.
@@ -147,8 +166,10 @@ final class ScriptRun {
         // The shell wrote everything before it exited: what the pipe holds now is all of its
         // output. More can come only from background processes still holding the pipe.
         readPipe(maxReads: Self.readsPerWakeUp)
-        // Whatever the group started and left behind ends with the run, however it ended.
+        // Whatever the group (and the cgroup) started and left behind ends with the run,
+        // however it ended.
         signalGroup(SIGKILL)
+        cgroup?.killAll()
         closePipe()
         let exited = status & 0x7f == 0
         let signal = exited ? nil : status & 0x7f
@@ -222,12 +243,12 @@ final class ScriptRun {
         pipeFD = nil
     }
 
-    /// posix_spawn of `/bin/sh -c <script>` (through setpriv when `runAs` is set, and prlimit
-    /// when the job has limits) in a new process group, stdin from /dev/null, stdout and stderr
+    /// posix_spawn of `/bin/sh -c <script>` (through setpriv when `runAs` is set, prlimit when
+    /// the job has limits, and the move into `cgroup` when set) in a new process group, stdin from /dev/null, stdout and stderr
     /// into `output`, every other fd closed, signals reset to their defaults (the worker ignores
     /// SIGPIPE, and ignored signals survive exec) and none blocked.
     private static func spawnShell(_ request: RunRequest, environment: [String: String], runAs: RunAsUser?,
-                                   output: Int32) -> Result<pid_t, ScriptRunError> {
+                                   cgroup: RunCgroup?, output: Int32) -> Result<pid_t, ScriptRunError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -255,7 +276,8 @@ final class ScriptRun {
         variables["DSCHED_SCHEDULED_AT"] = request.scheduledAt
         variables["DSCHED_ATTEMPT"] = String(request.attempt)
         let shell = ["/bin/sh", "-c", request.script]
-        let (path, argv) = RunLimits(request).wrapping(runAs.map { $0.wrapping(shell) } ?? ("/bin/sh", shell))
+        let limited = RunLimits(request).wrapping(runAs.map { $0.wrapping(shell) } ?? ("/bin/sh", shell))
+        let (path, argv) = cgroup?.wrapping(limited) ?? limited
         if let runAs {
             variables.merge(runAs.environment) { $1 }
         }

@@ -6,7 +6,7 @@ public enum WorkerExitCode {
     /// fresh channel.
     public static let failed: Int32 = 1
     /// The worker was started wrongly — arguments it rejects, a channel fd it cannot use, a
-    /// `--run-as` user it cannot resolve, a kernel that refuses it the child subreaper role —
+    /// `--run-as` user it cannot resolve, a `--cgroup` it cannot make its directory in, a kernel that refuses it the child subreaper role —
     /// and a respawn would start it the same way: the supervisor leaves the slot down.
     /// 64 is EX_USAGE (sysexits.h), the code swift-argument-parser exits with when it rejects
     /// the arguments, so a worker binary that does not understand its master's command line
@@ -17,7 +17,7 @@ public enum WorkerExitCode {
     /// succeed, `failed` otherwise.
     public static func of(_ error: Error) -> Int32 {
         switch error {
-        case WorkerProcessError.badChannel, WorkerProcessError.subreaper, is RunAsUserError: return fatal
+        case WorkerProcessError.badChannel, WorkerProcessError.subreaper, is RunAsUserError, is CgroupError: return fatal
         default: break
         }
         return failed

@@ -11,7 +11,10 @@
 // its running scripts' shells, so any other child is left over from an ended run: within
 // 100 ms of a run's end (one /proc scan covers every run that ended meanwhile), each such child
 // gets SIGKILL, and every one that exits is reaped here. (A daemon that escaped a run still
-// running is killed at the next sweep too: it is no script's.)
+// running is killed at the next sweep too: it is no script's.) With `--cgroup`, each run has a
+// cgroup of its own (WorkerCgroup, RunCgroup), killed and removed as the run ends, whatever
+// its processes did: the sweep also retries the removals the kernel refused while the killed
+// processes were still exiting. The worker's cgroup directory is removed at its exit.
 //
 // The worker stops when the master asks (a `stop` message, the first stage of its staged stop)
 // or sends SIGTERM, and never outlives its master: a parent-death signal (SIGTERM too), and EOF
@@ -49,6 +52,8 @@ public final class WorkerProcess {
         public var graceSeconds = 5.0
         /// The user each script runs as: the job's `run_as` when allowed, else the node's.
         public var runAs = RunAsPolicy()
+        /// The node's `--cgroup` directory, under which the worker makes its own; nil: no cgroups.
+        public var cgroup: String?
 
         public init() {}
     }
@@ -63,6 +68,8 @@ public final class WorkerProcess {
     private var statsTimer: TimerWatcher!
     /// Armed when a run ends: kills the children no running script owns (see the top).
     private var leftoverSweep: TimerWatcher!
+    /// The worker's cgroup directory (`--cgroup`); nil without.
+    private let cgroups: WorkerCgroup?
     private var running: [Int64: ScriptRun] = [:]
     private var runIDsByPID: [pid_t: Int64] = [:]
     private var waiting = RunQueue()
@@ -85,6 +92,7 @@ public final class WorkerProcess {
         guard getppid() == parent else { throw WorkerProcessError.orphaned }
         guard dsched_set_child_subreaper() == 0 else { throw WorkerProcessError.subreaper(errno: errno) }
         try Self.prepareChannel(configuration.fd)
+        cgroups = try configuration.cgroup.map { root throws(CgroupError) in try WorkerCgroup(root: root, logger: logger) }
         reactor = try Reactor(isolated: true)
         // Ctrl-C in a terminal reaches the whole foreground group, workers included; the master
         // decides what happens to its workers, so the worker ignores it.
@@ -108,8 +116,10 @@ public final class WorkerProcess {
             "fd": "\(configuration.fd)", "max_concurrent": "\(configuration.maxConcurrent)",
             "grace_s": "\(configuration.graceSeconds)", "run_as": "\(configuration.runAs.nodeUser?.name ?? "-")",
             "allowed_users": "\(configuration.runAs.allowedUsers.sorted().joined(separator: ","))",
+            "cgroup": "\(cgroups?.path ?? "-")",
         ])
         reactor.run()
+        cgroups?.removeAll()
         if case .channelEnded(let end) = stopReason {
             if case .closedByPeer = end { return }
             throw end
@@ -170,7 +180,7 @@ public final class WorkerProcess {
             do {
                 let user = try configuration.runAs.user(for: request.runAs)
                 let run = try ScriptRun.start(request, reactor: reactor, environment: environment,
-                                              runAs: user, graceSeconds: configuration.graceSeconds, logger: runLogger,
+                                              runAs: user, cgroups: cgroups, graceSeconds: configuration.graceSeconds, logger: runLogger,
                                               onFinished: { [unowned self] in finished($0) })
                 running[request.runID] = run
                 runIDsByPID[run.pid] = request.runID
@@ -186,6 +196,7 @@ public final class WorkerProcess {
     private func finished(_ result: WorkerMessage.RunResult) {
         guard let run = running.removeValue(forKey: result.runID) else { return }
         runIDsByPID[run.pid] = nil
+        run.cgroup.map { cgroups?.retire($0) }
         var metadata: Logger.Metadata = [
             "run_id": "\(result.runID)", "job_id": "\(run.request.jobID)",
             "duration_ms": "\(result.finishedAt - result.startedAt)", "output_bytes": "\(result.output.utf8.count)",
@@ -209,6 +220,9 @@ public final class WorkerProcess {
         for pid in ChildProcesses.live(of: getpid()) where !sparingScripts || runIDsByPID[pid] == nil {
             logger.info("killing a process an ended run left behind", metadata: ["pid": "\(pid)"])
             kill(pid, SIGKILL)
+        }
+        if cgroups?.retryRemovals() == true && !stopping {
+            leftoverSweep.start(after: Self.leftoverSweepDelay)
         }
     }
 

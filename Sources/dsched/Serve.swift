@@ -94,6 +94,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Comma-separated users a job's run_as may name; each must exist, and the node must be root (env DSCHED_ALLOWED_USERS; default: none, so a job's run_as is refused).")
     var allowedUsers: String?
 
+    @Option(name: .long, help: "A cgroup v2 directory delegated to dsched, writable by it: each run gets a cgroup of its own under it (env DSCHED_CGROUP; default: none, runs are bounded by process groups and rlimits).")
+    var cgroup: String?
+
     @Option(name: .long, help: "Seconds between TERM and KILL for a run that times out or is cancelled (env DSCHED_KILL_GRACE, default 5).")
     var killGrace: Double?
 
@@ -182,6 +185,14 @@ struct Serve: ParsableCommand {
             }
         }
         config.allowedUsers = try Self.resolveAllowedUsers(allowedUsers ?? settings.environment["DSCHED_ALLOWED_USERS"])
+        if let path = cgroup ?? settings.environment["DSCHED_CGROUP"], !path.isEmpty {
+            do {
+                try Cgroup.check(path)
+            } catch {
+                throw ValidationError("--cgroup: \(error)")
+            }
+            config.cgroup = path
+        }
         config.killGrace = try settings.seconds(killGrace, env: "DSCHED_KILL_GRACE", default: config.killGrace)
         config.maxRunTime = try settings.seconds(maxRunTime, env: "DSCHED_MAX_RUN_TIME", default: config.maxRunTime, zeroAllowed: true)
         config.maxWaitingPerJob = try settings.int(maxWaitingPerJob, env: "DSCHED_MAX_WAITING_PER_JOB", default: config.maxWaitingPerJob, range: 1...100_000)

@@ -28,6 +28,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Comma-separated users a job's run_as may name (default: none).")
     var allowedUsers = ""
 
+    @Option(help: "The cgroup v2 directory the worker makes its runs' cgroups under (default: none).")
+    var cgroup: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env DSCHED_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -47,6 +50,7 @@ struct WorkerCommand: ParsableCommand {
         configuration.fd = fd
         configuration.maxConcurrent = maxConcurrent
         configuration.graceSeconds = grace
+        configuration.cgroup = cgroup
         do {
             configuration.runAs = RunAsPolicy(nodeUser: try runAs.map(RunAsUser.resolve),
                                               allowedUsers: Set(allowedUsers.split(separator: ",").map(String.init)))

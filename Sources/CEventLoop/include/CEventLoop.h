@@ -15,6 +15,8 @@
  *    dsched_set_child_subreaper wraps PR_SET_CHILD_SUBREAPER;
  *  - posix_spawn_file_actions_addclosefrom_np (glibc >= 2.34) is declared only
  *    under _GNU_SOURCE: dsched_spawn_file_actions_addclosefrom forwards to it;
+ *  - <sys/statfs.h> and CGROUP2_SUPER_MAGIC (<linux/magic.h>) are not in Glibc's
+ *    module: dsched_is_cgroup2 compares statfs's f_type with it;
  *  - the headers of libev, hiredis (async), libpq and http-parser are re-exported
  *    so that Swift imports them through this one module.
  * Every symbol defined here is prefixed dsched_.
@@ -66,6 +68,10 @@ int dsched_set_child_subreaper(void);
 
 /* posix_spawn_file_actions_addclosefrom_np: the child closes every fd >= from before exec. */
 int dsched_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+
+/* 1: `path` is on a cgroup v2 file system (statfs f_type == CGROUP2_SUPER_MAGIC); 0: another
+ * file system; -1: statfs failed (errno set). */
+int dsched_is_cgroup2(const char *path);
 
 /* hiredis's own libev adapter, attached to a loop. Returns REDIS_OK or REDIS_ERR. */
 int dsched_redis_libev_attach(struct ev_loop *loop, redisAsyncContext *ac);

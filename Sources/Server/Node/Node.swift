@@ -41,6 +41,7 @@ public final class Node {
         supervisorConfiguration.logLevel = configuration.logLevel
         supervisorConfiguration.runAs = configuration.runAs
         supervisorConfiguration.allowedUsers = configuration.allowedUsers
+        supervisorConfiguration.cgroup = configuration.cgroup
         var redisConfiguration = RedisConnection.Configuration(host: configuration.redis.host, port: configuration.redis.port)
         redisConfiguration.maxQueued = configuration.redis.maxQueued
         var clusterConfiguration = ClusterAgent.Configuration(

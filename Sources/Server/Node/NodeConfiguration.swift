@@ -73,6 +73,9 @@ public struct NodeConfiguration: Sendable {
     /// The users a job's `run_as` may name (each resolved at start: it exists); empty: none,
     /// so a job naming any user is refused.
     public var allowedUsers: [String] = []
+    /// A cgroup v2 directory delegated to dsched (checked at start: Cgroup.check), under which
+    /// each run gets a cgroup of its own; nil: none.
+    public var cgroup: String?
     /// Seconds between TERM and KILL when a run times out or is cancelled.
     public var killGrace = 5.0
     /// Bytes of a run's output kept (the tail).

@@ -28,6 +28,9 @@ public final class Supervisor: WorkerPool {
         public var runAs: String?
         /// The users a job's `run_as` may name (`dsched worker --allowed-users`); empty: none.
         public var allowedUsers: [String] = []
+        /// The cgroup v2 directory each run gets a cgroup under (`dsched worker --cgroup`);
+        /// nil: no cgroups, the workers' child subreaping and rlimits only.
+        public var cgroup: String?
         /// The `dsched` binary workers are spawned from; nil: this executable (the normal case).
         public var executable: String?
         /// Seconds from asking the workers to stop (over the channel) to SIGTERM; nil: a fifth

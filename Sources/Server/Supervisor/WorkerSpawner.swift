@@ -36,6 +36,7 @@ struct WorkerSpawner {
                      "--grace", String(configuration.graceSeconds), "--log-level", configuration.logLevel]
             + (configuration.runAs.map { ["--run-as", $0] } ?? [])
             + (configuration.allowedUsers.isEmpty ? [] : ["--allowed-users", configuration.allowedUsers.joined(separator: ",")])
+            + (configuration.cgroup.map { ["--cgroup", $0] } ?? [])
         var variables: [UnsafeMutablePointer<CChar>?] = []
         var cursor = environ
         while let entry = cursor.pointee {
