@@ -64,7 +64,10 @@ final class FairDispatchTests: SingleNodeTestCase {
         XCTAssertLessThanOrEqual(waiting, 300 * 2, "at most the per-job cap of each job waits")
         XCTAssertGreaterThan(Int(try database.query("SELECT count(*) FROM job_run WHERE status = 'skipped' AND output LIKE 'backlog:%'")) ?? 0, 0,
                              "late ticks are coalesced and recorded")
-        XCTAssertLessThan(peak - before, 64 * 1024, "memory stays bounded (KiB)")
+        // Under AddressSanitizer (`make check`) RSS also holds its quarantine of freed memory
+        // (256 MiB by default), which says nothing about the node's own bounds.
+        let allowance = ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil ? 64 * 1024 : 512 * 1024
+        XCTAssertLessThan(peak - before, allowance, "memory stays bounded (KiB)")
     }
 
     func testARunNeverWaitsInsideAWorkerBehindRunsThatHang() throws {
