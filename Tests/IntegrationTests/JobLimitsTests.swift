@@ -12,19 +12,6 @@ final class JobLimitsTests: SingleNodeTestCase {
         try start(["--workers", "1", "--allowed-users", "nobody"])
     }
 
-    /// Runs `job` now and returns the run once it is no longer pending or running.
-    private func runToEnd(_ job: Int) throws -> [String: Any] {
-        let started = try client.request("POST", "/jobs/\(job)/run")
-        XCTAssertEqual(started.status, 201, started.bodyText)
-        let runID = try XCTUnwrap(started.object["id"] as? Int)
-        var run: [String: Any] = [:]
-        XCTAssertTrue(try waitUntil(timeout: 30) {
-            run = try client.request("GET", "/runs/\(runID)").object
-            return !["pending", "running"].contains(run["status"] as? String ?? "pending")
-        }, "run \(runID) ended")
-        return run
-    }
-
     /// The error of a 400 answer to `method path` with `body`.
     private func refusal(_ method: String, _ path: String, _ body: String) throws -> [String: Any] {
         let response = try client.request(method, path, json: body)
@@ -36,7 +23,7 @@ final class JobLimitsTests: SingleNodeTestCase {
         // The timeout is far beyond the CPU limit: only the limit can end the run as failed.
         let job = try create(#"{"name":"spin","frequency":"1h","script":"while :; do :; done","max_cpu":1,"timeout":"5m"}"#)
         XCTAssertEqual(try client.request("GET", "/jobs/\(job)").object["max_cpu"] as? Int, 1)
-        let run = try runToEnd(job)
+        let run = try runToEnd(client, job: job)
         XCTAssertEqual(run["status"] as? String, "failed", "\(run)")
         XCTAssertEqual(run["signal"] as? Int, Int(SIGXCPU), "\(run)")
         XCTAssertTrue(run["exit_code"] is NSNull, "\(run)")
@@ -52,11 +39,11 @@ final class JobLimitsTests: SingleNodeTestCase {
         XCTAssertEqual(shown["max_memory"] as? Int, 67_108_864)
         XCTAssertTrue(try client.request("GET", "/jobs/\(free)").object["max_memory"] is NSNull)
 
-        let refused = try runToEnd(limited)
+        let refused = try runToEnd(client, job: limited)
         XCTAssertEqual(refused["status"] as? String, "failed", "\(refused)")
         XCTAssertEqual(refused["exit_code"] as? Int, 1, "\(refused)")
         XCTAssertEqual(refused["output"] as? String, "tail: memory exhausted\n")
-        let kept = try runToEnd(free)
+        let kept = try runToEnd(client, job: free)
         XCTAssertEqual(kept["status"] as? String, "succeeded", "\(kept)")
         XCTAssertEqual(kept["output"] as? String, "kept\n")
     }
@@ -66,7 +53,7 @@ final class JobLimitsTests: SingleNodeTestCase {
         let nobody = try XCTUnwrap(getpwnam("nobody")?.pointee)
         let job = try create(#"{"name":"spin-as-nobody","frequency":"1h","script":"id -u; while :; do :; done","#
                              + #""run_as":"nobody","max_cpu":1,"max_memory":268435456,"timeout":"5m"}"#)
-        let run = try runToEnd(job)
+        let run = try runToEnd(client, job: job)
         XCTAssertEqual(run["status"] as? String, "failed", "\(run)")
         XCTAssertEqual(run["signal"] as? Int, Int(SIGXCPU), "\(run)")
         XCTAssertEqual(run["output"] as? String,

@@ -54,29 +54,12 @@ final class PerRunCgroupTests: XCTestCase {
         return (server, try RawClient(port: server.port))
     }
 
-    /// Creates a job with `script` (and `fields`), runs it now, waits until the run ended;
-    /// returns the run.
-    private func runOnce(_ client: RawClient, script: String, fields: [String: Any] = [:]) throws -> [String: Any] {
-        let body = ["name": "cgroup", "frequency": "1h", "script": script].merging(fields) { $1 }
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
-        let created = try client.request("POST", "/jobs", json: json)
-        XCTAssertEqual(created.status, 201, created.bodyText)
-        let job = try XCTUnwrap(created.object["id"] as? Int)
-        let runID = try XCTUnwrap(client.request("POST", "/jobs/\(job)/run").object["id"] as? Int)
-        var run: [String: Any] = [:]
-        XCTAssertTrue(try waitUntil(timeout: 20) {
-            run = try client.request("GET", "/runs/\(runID)").object
-            return !["pending", "running"].contains(run["status"] as? String ?? "pending")
-        }, "run \(runID) ended")
-        return run
-    }
-
     func testAScriptRunsInItsRunsCgroupUnderItsWorkersDirectory() throws {
         let cgroup = try makeTestCgroup()
         let (_, client) = try startNode(cgroup: cgroup)
         let workers = try XCTUnwrap(client.request("GET", "/workers").object["workers"] as? [[String: Any]])
         let workerPID = try XCTUnwrap(workers.first?["pid"] as? Int)
-        let run = try runOnce(client, script: "cat /proc/self/cgroup")
+        let run = try runScriptOnce(client, script: "cat /proc/self/cgroup")
         XCTAssertEqual(run["status"] as? String, "succeeded", "\(run)")
         let runID = try XCTUnwrap(run["id"] as? Int)
         let output = run["output"] as? String ?? ""
@@ -90,7 +73,7 @@ final class PerRunCgroupTests: XCTestCase {
         let cgroup = try makeTestCgroup()
         let (_, client) = try startNode(cgroup: cgroup)
         let nobody = try XCTUnwrap(getpwnam("nobody")?.pointee)
-        let run = try runOnce(client, script: "id -u; cat /proc/self/cgroup",
+        let run = try runScriptOnce(client, script: "id -u; cat /proc/self/cgroup",
                               fields: ["run_as": "nobody", "max_memory": 268_435_456, "max_cpu": 5])
         XCTAssertEqual(run["status"] as? String, "succeeded", "\(run)")
         let runID = try XCTUnwrap(run["id"] as? Int)
@@ -103,7 +86,7 @@ final class PerRunCgroupTests: XCTestCase {
         let cgroup = try makeTestCgroup()
         let (server, client) = try startNode(cgroup: cgroup)
         let marker = "1000.\(Int.random(in: 100_000...999_999))"
-        let run = try runOnce(client, script: "setsid sleep \(marker) & echo x")
+        let run = try runScriptOnce(client, script: "setsid sleep \(marker) & echo x")
         XCTAssertEqual(run["status"] as? String, "succeeded", "\(run)")
         let runID = try XCTUnwrap(run["id"] as? Int)
         XCTAssertTrue(ProcessTable.eventually(timeout: 5) {

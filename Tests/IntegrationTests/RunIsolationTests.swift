@@ -9,31 +9,13 @@ final class RunIsolationTests: NodesTestCase {
         try launch(["--workers", "1", "--kill-grace", "0.5"] + arguments)
     }
 
-    /// Creates a job with `script` (and `timeout` in ms, if given), runs it now, waits until
-    /// the run is no longer pending or running; returns the run.
-    private func runOnce(_ client: RawClient, script: String, timeout: Int? = nil) throws -> [String: Any] {
-        var body: [String: Any] = ["name": "isolation", "frequency": "1h", "script": script]
-        body["timeout"] = timeout
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
-        let created = try client.request("POST", "/jobs", json: json)
-        XCTAssertEqual(created.status, 201, created.bodyText)
-        let job = try XCTUnwrap(created.object["id"] as? Int)
-        let runID = try XCTUnwrap(client.request("POST", "/jobs/\(job)/run").object["id"] as? Int)
-        var run: [String: Any] = [:]
-        XCTAssertTrue(try waitUntil(timeout: 20) {
-            run = try client.request("GET", "/runs/\(runID)").object
-            return !["pending", "running"].contains(run["status"] as? String ?? "pending")
-        }, "run \(runID) ended")
-        return run
-    }
-
     /// The script lists its shell's descriptors (ls is a child of the shell: `$$` is the
     /// shell, not ls, which is not the last command and so is not exec'd in the shell's place).
     private static let listShellDescriptors = "ls /proc/$$/fd; echo end"
 
     func testAScriptSeesOnlyDescriptors0To2AlsoFromARestartedWorker() throws {
         let (_, client) = try startNode()
-        XCTAssertEqual(try runOnce(client, script: Self.listShellDescriptors)["output"] as? String, "0\n1\n2\nend\n")
+        XCTAssertEqual(try runScriptOnce(client, script: Self.listShellDescriptors)["output"] as? String, "0\n1\n2\nend\n")
         let workers = try XCTUnwrap(client.request("GET", "/workers").object["workers"] as? [[String: Any]])
         let workerPID = try XCTUnwrap(workers.first?["pid"] as? Int)
         kill(pid_t(workerPID), SIGKILL)
@@ -42,13 +24,13 @@ final class RunIsolationTests: NodesTestCase {
             return workers.contains { $0["state"] as? String == "running" && ($0["restarts"] as? Int ?? 0) >= 1 }
         }, "the worker was restarted")
         // The restarted worker was spawned after the master connected to PostgreSQL and Redis.
-        XCTAssertEqual(try runOnce(client, script: Self.listShellDescriptors)["output"] as? String, "0\n1\n2\nend\n")
+        XCTAssertEqual(try runScriptOnce(client, script: Self.listShellDescriptors)["output"] as? String, "0\n1\n2\nend\n")
     }
 
     func testABackgroundProcessEndsWhenItsRunExits() throws {
         let (_, client) = try startNode()
         let marker = "1000.\(Int.random(in: 100_000...999_999))"
-        let run = try runOnce(client, script: "echo $$; sleep \(marker) & echo x")
+        let run = try runScriptOnce(client, script: "echo $$; sleep \(marker) & echo x")
         XCTAssertEqual(run["status"] as? String, "succeeded")
         let group = try XCTUnwrap(pid_t((run["output"] as? String ?? "").split(separator: "\n").first ?? ""))
         XCTAssertTrue(ProcessTable.eventually(timeout: 5) {
@@ -59,7 +41,7 @@ final class RunIsolationTests: NodesTestCase {
     func testAProcessThatLeftTheRunsGroupWithSetsidEndsWhenTheRunTimesOut() throws {
         let (_, client) = try startNode()
         let marker = "1000.\(Int.random(in: 100_000...999_999))"
-        let run = try runOnce(client, script: "echo $$; setsid sleep \(marker) & sleep 30", timeout: 2000)
+        let run = try runScriptOnce(client, script: "echo $$; setsid sleep \(marker) & sleep 30", fields: ["timeout": 2000])
         XCTAssertEqual(run["status"] as? String, "timed_out")
         let group = try XCTUnwrap(pid_t((run["output"] as? String ?? "").split(separator: "\n").first ?? ""))
         XCTAssertTrue(ProcessTable.eventually(timeout: 5) {
@@ -75,7 +57,7 @@ final class RunIsolationTests: NodesTestCase {
                                                      attributes: [.posixPermissions: 0o600]))
         defer { unlink(secret) }
         let (server, client) = try startNode(["--run-as", "nobody"])
-        let run = try runOnce(client, script: "id -u; id -g; cat \(secret) || echo denied")
+        let run = try runScriptOnce(client, script: "id -u; id -g; cat \(secret) || echo denied")
         XCTAssertEqual(run["output"] as? String, "\(nobody.pw_uid)\n\(nobody.pw_gid)\n"
             + "cat: \(secret): Permission denied\ndenied\n")
         XCTAssertFalse(server.log.contains("scripts run as root"), "no warning with --run-as")
