@@ -208,7 +208,7 @@ final class JobAdoption: OwnershipDelegate {
         case .scheduled(let missed):
             missed.forEach { dispatcher.fire(jobID: job.id, tick: $0, attempt: 1, misfire: true) }
         case .exhausted(let missed, let skipped):
-            skipped.forEach { dispatcher.skip(jobID: job.id, tick: $0, reason: "misfire") }
+            skipped.forEach { dispatcher.skip(jobID: job.id, tick: $0, reason: "misfire: skip: the one-shot's tick had passed when a node took the job") }
             guard missed.isEmpty else {
                 // A one-shot's run marks it done when it ends (RunDispatcher).
                 return missed.forEach { dispatcher.fire(jobID: job.id, tick: $0, attempt: 1, misfire: true) }
