@@ -81,6 +81,32 @@ enum Migrations {
             ALTER TABLE job ADD COLUMN max_memory_bytes bigint CHECK (max_memory_bytes BETWEEN 16777216 AND 1099511627776),
                 ADD COLUMN max_cpu_s integer CHECK (max_cpu_s BETWEEN 1 AND 86400);
             """),
+        // Fault-proofing (issue 12):
+        // - job.change_xid: the transaction that last wrote the row (set by a trigger, so every
+        //   writer is covered). Reloads read the rows changed since the previous read's snapshot
+        //   xmin, so a transaction that commits late is never missed.
+        // - node_lease: one row per node id, held by one process (`instance`) at a time and
+        //   renewed with the heartbeat; a node's unfinished runs are recorded lost only once its
+        //   lease expired, and a second process with the same id is refused.
+        // - job_run.retry_at: when the run's retry (attempt + 1) is due; cleared when it is
+        //   claimed. Any owner of the job takes it up, so retries survive a move or a dead node.
+        // - the unfinished runs of a job (forbid/replace across nodes).
+        (8, """
+            ALTER TABLE job ADD COLUMN change_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+            CREATE FUNCTION dsched_job_change_xid() RETURNS trigger LANGUAGE plpgsql AS $function$
+                BEGIN NEW.change_xid := pg_current_xact_id(); RETURN NEW; END $function$;
+            CREATE TRIGGER job_change_xid BEFORE INSERT OR UPDATE ON job FOR EACH ROW EXECUTE FUNCTION dsched_job_change_xid();
+            CREATE INDEX job_change_xid ON job (change_xid);
+            CREATE TABLE node_lease (
+                node_id text PRIMARY KEY,
+                instance text NOT NULL,
+                expires_at timestamptz NOT NULL,
+                renewed_at timestamptz NOT NULL DEFAULT now()
+            );
+            ALTER TABLE job_run ADD COLUMN retry_at timestamptz;
+            CREATE INDEX job_run_retry_due ON job_run (retry_at) WHERE retry_at IS NOT NULL;
+            CREATE INDEX job_run_unfinished_job ON job_run (job_id) WHERE status IN ('pending', 'running');
+            """),
     ]
 
     /// The script a new connection runs before anything else.
