@@ -59,6 +59,18 @@ final class RawClient {
     }
 
     /// Reads one response (Content-Length framed); `headRequest` means no body follows.
+    /// Reads one line (without its "\n"); throws on EOF or timeout.
+    func readLine() throws -> String {
+        while true {
+            if let end = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<end], as: UTF8.self)
+                buffer.removeSubrange(...end)
+                return line
+            }
+            guard try fill() else { throw TestFailure("connection closed before a line") }
+        }
+    }
+
     func readResponse(headRequest: Bool = false) throws -> RawResponse {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         var headEnd: Int?
