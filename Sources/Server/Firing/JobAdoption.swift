@@ -6,7 +6,9 @@
 // JobBook, whose missed ticks (misfire) go to the RunDispatcher. Owned jobs are then re-read
 // every `reloadInterval` when changed (versions first, then only the changed rows; every
 // `fullReloadEvery`-th reload compares all versions, which is how deletions made elsewhere
-// are seen), and at once when a change is heard. Before the first adoption, the runs a
+// are seen), and at once when a change is heard. Each reload asks from the change mark the
+// last one returned, so a change that commits late (a long transaction) is read by the
+// first reload after its commit, not only by the next full one. Before the first adoption, the runs a
 // previous process with this node's id left unfinished are recorded lost, so that none of
 // this process's own runs is ever hit.
 import EventLoop
@@ -23,8 +25,6 @@ final class JobAdoption: OwnershipDelegate {
     }
 
     static let fullReloadEvery = 15
-    /// Milliseconds a reload looks back before the last one (transactions that committed late).
-    static let reloadMarginMilliseconds: Int64 = 1_000
     /// Jobs loaded per query when this node adopts many at once.
     static let adoptBatch = 1_000
 
@@ -49,8 +49,8 @@ final class JobAdoption: OwnershipDelegate {
     private var recovered = false
     private var reloading = false
     private var reloads = 0
-    /// The store's clock at the last reload, less the margin: where the next one starts.
-    private var changedSince: Int64?
+    /// The change mark the last reload returned: where the next one starts.
+    private var changedSince: UInt64?
     private var stopping = false
 
     init(reactor: Reactor, configuration: Configuration, jobStore: RecentJobsCache, runStore: RunStore, book: JobBook,
@@ -238,7 +238,7 @@ final class JobAdoption: OwnershipDelegate {
                 reloading = false
                 return
             }
-            let nextSince = answer.now - Self.reloadMarginMilliseconds
+            let nextSince = answer.next
             for id in knownBefore where answer.versions[id] == nil {
                 book.remove(id)
                 dispatcher.cancelJob(id, reason: "the job was deleted")

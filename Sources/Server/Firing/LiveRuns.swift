@@ -32,6 +32,14 @@ struct LiveRuns {
     /// Run ids of a job that are live on this node.
     func runIDs(of jobID: Int64) -> Set<Int64> { byJob[jobID] ?? [] }
 
+    /// Every live run id (O(runs)).
+    var allRunIDs: [Int64] { Array(runs.keys) }
+
+    /// Whether a run of exactly this tick and attempt is live.
+    func holds(_ claim: TickClaim) -> Bool {
+        runIDs(of: claim.jobID).contains { runs[$0]?.claim == claim }
+    }
+
     /// Whether a job has a run live or a tick being claimed (what forbid and replace look at).
     func isBusy(_ jobID: Int64) -> Bool {
         byJob[jobID] != nil || isClaiming(jobID)

@@ -12,6 +12,7 @@ extension RunDispatcher {
     func stop(grace: Double, completion: @escaping () -> Void) {
         stopping = true
         storeRetryTimer.stop()
+        orphanTimer.stop()
         let deadline = reactor.monotonicNow + grace
         drainTimer = TimerWatcher(reactor: reactor) { [unowned self] in
             guard (live.isEmpty && !runStore.hasPendingWrites) || reactor.monotonicNow >= deadline else { return }

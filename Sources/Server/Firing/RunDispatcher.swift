@@ -6,7 +6,8 @@
 //     worker reports ─► RunOutcome ─► RunStore.finished ─► RetryPolicy / done
 //
 // A tick is claimed by inserting its row (ON CONFLICT DO NOTHING): only the ticks this node
-// won are run, so several nodes holding a job fire each tick once between them. `forbid`
+// won are run, so several nodes holding a job fire each tick once between them. A claim whose
+// reply was lost is made again with `reclaim` (RunDispatcher+LostClaims). `forbid`
 // records a tick `skipped` while a run of the job is live or being claimed; `replace` cancels
 // the live runs first. Won runs wait for a worker slot in a FairQueue (round-robin by job; at
 // most the job's `max_concurrency`, within the node's `maxRunningPerJob`, of one job on the
@@ -36,6 +37,10 @@ final class RunDispatcher: WorkerPoolDelegate {
         var maxRunTimeMilliseconds: Int64?
         /// Seconds between attempts to claim waiting ticks while the store fails.
         var storeRetryInterval = 0.5
+        /// Seconds between sweeps for this node's orphaned `pending` rows, and how old (s since
+        /// their claim) such a row must be to be recorded lost (RunDispatcher+LostClaims).
+        var orphanSweepInterval = 5.0
+        var orphanAfter = 10.0
     }
 
     let reactor: Reactor
@@ -61,6 +66,7 @@ final class RunDispatcher: WorkerPoolDelegate {
     var cancellations: [Int64: Int] = [:]
     var unclaimed: TickBacklog
     var storeRetryTimer: TimerWatcher!
+    var orphanTimer: TimerWatcher!
     var stopping = false
     var drainTimer: TimerWatcher?
 
@@ -79,6 +85,8 @@ final class RunDispatcher: WorkerPoolDelegate {
         unclaimed = TickBacklog(limit: configuration.maxBacklog)
         waiting = FairQueue(limit: configuration.maxBacklog, perJobLimit: configuration.maxWaitingPerJob)
         storeRetryTimer = TimerWatcher(reactor: reactor) { [unowned self] in claimWaiting() }
+        orphanTimer = TimerWatcher(reactor: reactor) { [unowned self] in recordOrphans() }
+        orphanTimer.start(after: configuration.orphanSweepInterval, every: configuration.orphanSweepInterval)
         workers.delegate = self
     }
 
@@ -95,14 +103,18 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     /// A due tick of a job in the book: claimed under the job's concurrency policy. `misfire`:
     /// a missed tick replayed by the misfire policy, which its own bound (`maxMisfireRuns`)
-    /// already limits: the job's cap of waiting runs does not coalesce it.
-    func fire(jobID: Int64, tick: Int64, attempt: Int, misfire: Bool = false) {
+    /// already limits: the job's cap of waiting runs does not coalesce it. `reclaim`: a tick
+    /// whose claim failed, tried again (its row may exist, this node's and `pending`).
+    func fire(jobID: Int64, tick: Int64, attempt: Int, misfire: Bool = false, reclaim: Bool = false) {
         guard !stopping, let job = book.job(jobID) else { return }
         let claim = TickClaim(jobID: jobID, scheduledAt: tick, attempt: attempt)
+        // Fired twice, and this node runs it already: its row is that run's.
+        guard !reclaim || !live.holds(claim) else { return }
         if live.isBusy(jobID) {
             switch job.definition.concurrency {
             case .forbid:
-                runStore.claim([claim], nodeID: configuration.nodeID, skipReason: "forbid: a run of this job is live") { _ in }
+                runStore.claim([claim], nodeID: configuration.nodeID, skipReason: "forbid: a run of this job is live",
+                               reclaim: reclaim) { _ in }
                 return
             case .replace:
                 cancel(runIDs: Array(live.runIDs(of: jobID)), reason: "replaced by a newer tick (concurrency: replace)")
@@ -111,10 +123,10 @@ final class RunDispatcher: WorkerPoolDelegate {
             }
         }
         if let reason = coalesceReason(jobID, misfire: misfire) {
-            runStore.claim([claim], nodeID: configuration.nodeID, skipReason: reason) { _ in }
+            runStore.claim([claim], nodeID: configuration.nodeID, skipReason: reason, reclaim: reclaim) { _ in }
             return
         }
-        claimAndDispatch(claim, job: job, misfire: misfire)
+        claimAndDispatch(claim, job: job, misfire: misfire, reclaim: reclaim)
     }
 
     /// Why a new run of the job cannot wait for a worker now (its own or the node's bound), or
@@ -141,7 +153,8 @@ final class RunDispatcher: WorkerPoolDelegate {
     /// Records a tick `skipped` without running it (`reason` goes to the log).
     func skip(jobID: Int64, tick: Int64, reason: String) {
         logger.info("tick skipped", metadata: ["job_id": "\(jobID)", "scheduled_at": "\(tick)", "reason": "\(reason)"])
-        runStore.claim([TickClaim(jobID: jobID, scheduledAt: tick, attempt: 1)], nodeID: configuration.nodeID, skipReason: reason) { _ in }
+        runStore.claim([TickClaim(jobID: jobID, scheduledAt: tick, attempt: 1)], nodeID: configuration.nodeID, skipReason: reason,
+                       reclaim: false) { _ in }
     }
 
     /// A job with no tick left: marked done and dropped from the book.
@@ -184,11 +197,13 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     /// Claims a tick and queues the won run. `completion` (a run-now) hears the run, or nil when
     /// the tick was claimed already; without one (a scheduled tick), a store failure makes the
-    /// tick wait for the store.
-    func claimAndDispatch(_ claim: TickClaim, job: Job, misfire: Bool, completion: ((Result<Run?, StoreError>) -> Void)? = nil) {
+    /// tick wait for the store. A row this node already runs (a reclaim of a tick that fired
+    /// twice) counts as claimed already.
+    func claimAndDispatch(_ claim: TickClaim, job: Job, misfire: Bool, reclaim: Bool = false,
+                          completion: ((Result<Run?, StoreError>) -> Void)? = nil) {
         live.claimStarted(job.id)
         let cancelled = cancellations[job.id]
-        runStore.claim([claim], nodeID: configuration.nodeID, skipReason: nil) { [self] outcome in
+        runStore.claim([claim], nodeID: configuration.nodeID, skipReason: nil, reclaim: reclaim) { [self] outcome in
             live.claimEnded(job.id)
             let cancelledMeanwhile = cancellations[job.id] != cancelled
             if !live.isClaiming(job.id) {
@@ -196,7 +211,7 @@ final class RunDispatcher: WorkerPoolDelegate {
             }
             switch outcome {
             case .success(let won):
-                guard let run = won.first else {
+                guard let run = won.first, live[run.id] == nil else {
                     completion?(.success(nil))
                     return
                 }
@@ -214,34 +229,6 @@ final class RunDispatcher: WorkerPoolDelegate {
                 }
                 completion(.failure(error))
             }
-        }
-    }
-
-    /// A tick whose claim failed waits for the store (bounded: the oldest goes first).
-    func waitForStore(_ claim: TickClaim, error: StoreError) {
-        guard case .unavailable = error else {
-            logger.error("tick not claimed", metadata: ["job_id": "\(claim.jobID)", "scheduled_at": "\(claim.scheduledAt)", "error": "\(error)"])
-            return
-        }
-        if unclaimed.isEmpty {
-            logger.warning("ticks wait for the store", metadata: ["job_id": "\(claim.jobID)", "error": "\(error)"])
-        }
-        if let dropped = unclaimed.append(claim) {
-            logger.error("tick dropped: too many waiting for the store", metadata: [
-                "job_id": "\(dropped.jobID)", "scheduled_at": "\(dropped.scheduledAt)", "waiting": "\(unclaimed.count)"])
-        }
-        if !storeRetryTimer.isActive {
-            storeRetryTimer.start(after: configuration.storeRetryInterval)
-        }
-    }
-
-    func claimWaiting() {
-        guard !stopping, !unclaimed.isEmpty else { return }
-        let waiting = unclaimed.takeAll()
-        logger.info("claiming ticks that waited for the store", metadata: ["ticks": "\(waiting.count)"])
-        // Through `fire`, so that forbid/replace hold among the waiting ticks too.
-        for claim in waiting {
-            fire(jobID: claim.jobID, tick: claim.scheduledAt, attempt: claim.attempt)
         }
     }
 

@@ -15,9 +15,12 @@ public protocol JobStore: AnyObject {
     /// Replaces a job's definition if its version is still `job.version`; nil when it is not
     /// (changed or deleted meanwhile).
     func update(_ job: Job, to definition: JobDraft, completion: @escaping (Result<Job?, StoreError>) -> Void)
-    /// The version of every job not done (paused ones included) changed at or after `since`
-    /// (epoch ms; nil: all of them), and the store's clock when it answered, to find what changed.
-    func versions(changedSince since: Int64?, completion: @escaping (Result<(versions: [Int64: Int], now: Int64), StoreError>) -> Void)
+    /// The version of every job not done (paused ones included) that may have changed since
+    /// the change mark `since` (nil: all of them; otherwise leaving out the rows this node wrote
+    /// last), and the mark to pass next time. A mark is the store's own position in its
+    /// history of changes (PostgreSQL: a snapshot's xmin, an xid8): every change committed
+    /// after an answer is at or after that answer's mark, however late it commits.
+    func versions(changedSince since: UInt64?, completion: @escaping (Result<JobVersions, StoreError>) -> Void)
     func fetch(ids: [Int64], completion: @escaping (Result<[Job], StoreError>) -> Void)
     /// Whether a job was deleted.
     func delete(id: Int64, completion: @escaping (Result<Bool, StoreError>) -> Void)

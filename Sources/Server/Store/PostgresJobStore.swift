@@ -148,24 +148,19 @@ public final class PostgresJobStore: JobStore {
         query(sql, Self.parameters(of: definition) + [String(job.id), String(job.version), nodeID]) { completion($0.map(\.first)) }
     }
 
-    public func versions(changedSince since: Int64?,
-                         completion: @escaping (Result<(versions: [Int64: Int], now: Int64), StoreError>) -> Void) {
-        // An incremental read leaves out this node's own writes (applied when it made them).
-        let sql = "SELECT id, version, (extract(epoch FROM now()) * 1000)::bigint FROM job WHERE NOT done "
-            + "AND ($1::bigint IS NULL OR (updated_at >= to_timestamp($1::bigint / 1000.0) AND updated_by IS DISTINCT FROM $2)) "
-            + "UNION ALL SELECT NULL, NULL, (extract(epoch FROM now()) * 1000)::bigint"
-        postgres.send(PostgresQuery(sql, [since.map(String.init), nodeID]) { outcome in
-            completion(outcome.map { result in
-                var versions: [Int64: Int] = [:]
-                var now: Int64 = 0
-                for row in result.rows {
-                    now = row[2].flatMap { Int64($0) } ?? now
-                    if let id = row[0].flatMap({ Int64($0) }), let version = row[1].flatMap({ Int($0) }) {
-                        versions[id] = version
-                    }
-                }
-                return (versions, now)
-            }.mapError(Self.storeError))
+    /// Rows are read by the transaction that last wrote them (`change_xid`, set by a trigger
+    /// on every write, migration 8). The next mark is the xmin of the snapshot the rows were
+    /// read with: a transaction still open then has an xid at or above it, so its rows are read
+    /// again once it commits, however long after its `now()` that is. An incremental read
+    /// leaves out this node's own writes (applied when it made them).
+    public func versions(changedSince since: UInt64?, completion: @escaping (Result<JobVersions, StoreError>) -> Void) {
+        let sql = "SELECT id, version, NULL FROM job WHERE NOT done "
+            + "AND ($1::xid8 IS NULL OR (change_xid >= $1::xid8 AND updated_by IS DISTINCT FROM $2)) "
+            + "UNION ALL SELECT NULL, NULL, pg_snapshot_xmin(pg_current_snapshot())::text"
+        postgres.send(PostgresQuery(prepared: "dsched_job_versions", sql, [since.map(String.init), nodeID]) { outcome in
+            completion(outcome.mapError(Self.storeError).flatMap { result in
+                JobVersions(rows: result.rows).map(Result.success) ?? .failure(.failed("job versions came without a change mark"))
+            })
         })
     }
 

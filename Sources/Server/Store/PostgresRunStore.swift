@@ -2,13 +2,17 @@
 //
 // Claims made while a claim statement is in flight are sent together in the next one (one
 // round trip for every tick that came due meanwhile): INSERT … SELECT FROM unnest(…) ON
-// CONFLICT DO NOTHING RETURNING — the rows returned are the ticks this node won. Status
+// CONFLICT DO NOTHING RETURNING — the rows returned are the ticks this node won. A claim made
+// again after its first try failed (`reclaim`) also gets back a `pending` row of the same tick
+// that this node holds: the first try's COMMIT succeeded but its reply was lost. Such a row no
+// claim takes back (its tick went elsewhere) is recorded `lost` by `recordOrphans`. Status
 // updates (started, finished) are queued and written in batches the same way; they are not
 // awaited by anyone, and a failed batch is logged and retried once the pool is back.
 import EventLoop
 import Logging
 
 public final class PostgresRunStore: RunStore {
+    private let reactor: Reactor
     private let postgres: PostgresPool
     private let logger: Logger
 
@@ -16,13 +20,18 @@ public final class PostgresRunStore: RunStore {
         let claims: [TickClaim]
         let nodeID: String
         let skipReason: String?
+        let reclaim: Bool
         let completion: (Result<[Run], StoreError>) -> Void
     }
 
     private var pendingClaims: [PendingClaim] = []
     private var claimInFlight = false
+    /// When (monotonic s) the claim in flight was sent.
+    private var claimSentAt = 0.0
     private var pendingUpdates: [Run] = []
     private var updateInFlight = false
+    /// Run ids of the update batch in flight.
+    private var updatingRunIDs: [Int64] = []
     /// A failed update batch is retried after this back-off (doubling to 5 s), never at once:
     /// an immediate failure retried immediately would recurse and hammer the database.
     private var retryDelay = 0.1
@@ -33,6 +42,7 @@ public final class PostgresRunStore: RunStore {
         + "signal, output, output_truncated, max_rss_kb, cpu_user_ms, cpu_system_ms"
 
     public init(reactor: Reactor, postgres: PostgresPool, logger: Logger) {
+        self.reactor = reactor
         self.postgres = postgres
         self.logger = logger
         retryTimer = TimerWatcher(reactor: reactor) { [unowned self] in flushUpdates() }
@@ -40,10 +50,33 @@ public final class PostgresRunStore: RunStore {
 
     // MARK: - Claims
 
-    public func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, completion: @escaping (Result<[Run], StoreError>) -> Void) {
-        pendingClaims.append(PendingClaim(claims: claims, nodeID: nodeID, skipReason: skipReason, completion: completion))
+    public func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, reclaim: Bool,
+                      completion: @escaping (Result<[Run], StoreError>) -> Void) {
+        pendingClaims.append(PendingClaim(claims: claims, nodeID: nodeID, skipReason: skipReason, reclaim: reclaim, completion: completion))
         flushClaims()
     }
+
+    /// Inserts each claim's row unless its tick has one; for a `reclaim`, also takes back the
+    /// tick's existing row when it is this node's and still `pending` (setting its status and
+    /// output to the claim's). The UPDATE sees the rows as they were before the statement, so a
+    /// row is returned by one part at most; claim columns are named apart from job_run's.
+    static let claimSQL = """
+        WITH u AS (
+            SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::boolean[])
+                AS u(claim_job, claim_tick, claim_attempt, claim_node, claim_status, claim_output, claim_reclaim)
+        ), inserted AS (
+            INSERT INTO job_run (job_id, scheduled_at, attempt, node_id, status, output)
+            SELECT claim_job, claim_tick, claim_attempt, claim_node, claim_status, claim_output FROM u
+            WHERE EXISTS (SELECT 1 FROM job j WHERE j.id = u.claim_job)
+            ON CONFLICT (job_id, scheduled_at, attempt) DO NOTHING RETURNING \(columns)
+        ), reclaimed AS (
+            UPDATE job_run SET status = u.claim_status, output = u.claim_output FROM u
+            WHERE u.claim_reclaim AND job_run.job_id = u.claim_job AND job_run.scheduled_at = u.claim_tick
+                AND job_run.attempt = u.claim_attempt AND job_run.node_id = u.claim_node AND job_run.status = 'pending'
+            RETURNING \(columns)
+        )
+        SELECT * FROM inserted UNION ALL SELECT * FROM reclaimed
+        """
 
     private func flushClaims() {
         guard !claimInFlight, !pendingClaims.isEmpty else { return }
@@ -52,6 +85,7 @@ public final class PostgresRunStore: RunStore {
         claimInFlight = true
         var jobIDs = PostgresArrayLiteral(), ticks = PostgresArrayLiteral(), attempts = PostgresArrayLiteral()
         var nodes = PostgresArrayLiteral(), statuses = PostgresArrayLiteral(), outputs = PostgresArrayLiteral()
+        var reclaims = PostgresArrayLiteral()
         for request in batch {
             for claim in request.claims {
                 jobIDs.append(String(claim.jobID))
@@ -60,15 +94,12 @@ public final class PostgresRunStore: RunStore {
                 nodes.append(request.nodeID)
                 statuses.append(request.skipReason == nil ? Run.Status.pending.rawValue : Run.Status.skipped.rawValue)
                 outputs.append(request.skipReason ?? "")
+                reclaims.append(request.reclaim ? "t" : "f")
             }
         }
-        // A job deleted meanwhile (on another node) is left out, instead of failing the batch
-        // on the foreign key.
-        let sql = "INSERT INTO job_run (job_id, scheduled_at, attempt, node_id, status, output) "
-            + "SELECT u.* FROM unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::text[], $5::text[], $6::text[]) "
-            + "AS u(job_id, scheduled_at, attempt, node_id, status, output) WHERE EXISTS (SELECT 1 FROM job j WHERE j.id = u.job_id) "
-            + "ON CONFLICT (job_id, scheduled_at, attempt) DO NOTHING RETURNING " + Self.columns
-        postgres.send(PostgresQuery(prepared: "dsched_claim_ticks_v2", sql, [jobIDs.text, ticks.text, attempts.text, nodes.text, statuses.text, outputs.text]) { [self] outcome in
+        claimSentAt = reactor.monotonicNow
+        let parameters = [jobIDs, ticks, attempts, nodes, statuses, outputs, reclaims].map(\.text)
+        postgres.send(PostgresQuery(prepared: "dsched_claim_ticks_v3", Self.claimSQL, parameters) { [self] outcome in
             claimInFlight = false
             switch outcome {
             case .success(let result):
@@ -113,6 +144,7 @@ public final class PostgresRunStore: RunStore {
         let batch = Self.merged(pendingUpdates)
         pendingUpdates = []
         updateInFlight = true
+        updatingRunIDs = batch.map(\.id)
         var ids = PostgresArrayLiteral(), pids = PostgresArrayLiteral(), statuses = PostgresArrayLiteral()
         var starts = PostgresArrayLiteral(), finishes = PostgresArrayLiteral(), codes = PostgresArrayLiteral()
         var signals = PostgresArrayLiteral(), outputs = PostgresArrayLiteral(), truncated = PostgresArrayLiteral()
@@ -152,6 +184,7 @@ public final class PostgresRunStore: RunStore {
         let parameters = [ids, pids, statuses, starts, finishes, codes, signals, outputs, truncated, rss, cpuUser, cpuSystem].map(\.text)
         postgres.send(PostgresQuery(prepared: "dsched_update_runs", sql, parameters) { [self] outcome in
             updateInFlight = false
+            updatingRunIDs = []
             if case .failure(let error) = outcome {
                 logger.error("run updates failed; retrying", metadata: ["runs": "\(batch.count)", "in_s": "\(retryDelay)", "error": "\(error)"])
                 pendingUpdates.insert(contentsOf: batch, at: 0)
@@ -241,7 +274,26 @@ public final class PostgresRunStore: RunStore {
         })
     }
 
-        static func run(_ row: [String?]) -> Run? {
+    /// What an orphan's row says: why it was not run.
+    static let orphanOutput = "lost: this node's claim of the run was committed but its answer never arrived "
+        + "(the connection to PostgreSQL broke), and no later claim took the run back; it was not run"
+
+    public func recordOrphans(nodeID: String, holding: [Int64], olderThan seconds: Double,
+                              completion: @escaping (Result<[Int64], StoreError>) -> Void) {
+        // A claim in flight for longer than the bound may hold rows that old: wait for it.
+        guard !claimInFlight || reactor.monotonicNow - claimSentAt < seconds else { return completion(.success([])) }
+        var held = PostgresArrayLiteral()
+        (holding + pendingUpdates.map(\.id) + updatingRunIDs).forEach { held.append(String($0)) }
+        // A lost run is retried like any other while attempts remain: its retry is due now.
+        let sql = "UPDATE job_run r SET status = 'lost', finished_at = now(), output = $3, retry_at = CASE WHEN r.attempt <= "
+            + "(SELECT j.retries FROM job j WHERE j.id = r.job_id) THEN now() END WHERE r.node_id = $1 AND r.status = 'pending' "
+            + "AND r.claimed_at < now() - make_interval(secs => $4::double precision) AND r.id <> ALL($2::bigint[]) RETURNING r.id"
+        postgres.send(PostgresQuery(prepared: "dsched_record_orphans", sql, [nodeID, held.text, Self.orphanOutput, String(seconds)]) { outcome in
+            completion(outcome.map { $0.rows.compactMap { $0[0].flatMap { Int64($0) } } }.mapError(PostgresJobStore.storeError))
+        })
+    }
+
+    static func run(_ row: [String?]) -> Run? {
         guard row.count == 16, let id = row[0].flatMap({ Int64($0) }), let job = row[1].flatMap({ Int64($0) }),
               let tick = row[2].flatMap({ Int64($0) }), let attempt = row[3].flatMap({ Int($0) }),
               let status = row[6].flatMap(Run.Status.init(rawValue:)) else { return nil }

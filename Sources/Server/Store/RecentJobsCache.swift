@@ -91,7 +91,7 @@ public final class RecentJobsCache: JobStore {
         store.list(after: after, limit: limit, name: name, completion: completion)
     }
 
-    public func versions(changedSince since: Int64?, completion: @escaping (Result<(versions: [Int64: Int], now: Int64), StoreError>) -> Void) {
+    public func versions(changedSince since: UInt64?, completion: @escaping (Result<JobVersions, StoreError>) -> Void) {
         store.versions(changedSince: since, completion: completion)
     }
 }

@@ -4,8 +4,11 @@
 public protocol RunStore: AnyObject {
     /// Inserts rows for the claims (status `pending`; or `skipped`, with `skipReason` as the
     /// row's output, when one is given); returns the runs this node won (a claim another node
-    /// already holds is absent).
-    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, completion: @escaping (Result<[Run], StoreError>) -> Void)
+    /// already holds is absent). With `reclaim` (claims tried again after a failure), a tick's
+    /// row that this node holds `pending` is won too, and given the claim's status and output:
+    /// the first try may have committed and lost its reply.
+    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, reclaim: Bool,
+               completion: @escaping (Result<[Run], StoreError>) -> Void)
     /// Marks runs started on a worker.
     func started(runID: Int64, workerPID: Int32, at: Int64)
     /// Records how runs ended.
@@ -22,4 +25,10 @@ public protocol RunStore: AnyObject {
     func lastTicks(jobIDs: [Int64], completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void)
     /// Records the unfinished runs of a node declared dead as lost; returns how many.
     func markLost(nodeID: String, completion: @escaping (Result<Int, StoreError>) -> Void)
+    /// Records `lost` (with a retry due now while attempts remain) the node's `pending` rows
+    /// claimed more than `olderThan` seconds ago that are not in `holding` nor have records on
+    /// their way: claims committed whose reply was lost and that no claim took back; returns
+    /// their run ids.
+    func recordOrphans(nodeID: String, holding: [Int64], olderThan seconds: Double,
+                       completion: @escaping (Result<[Int64], StoreError>) -> Void)
 }

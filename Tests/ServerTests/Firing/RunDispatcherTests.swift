@@ -7,21 +7,47 @@ import Logging
 import Worker
 import XCTest
 
-/// A RunStore that wins every claim at once (ids from 1) and records what is written.
+/// A RunStore that wins every free claim at once (ids from 1), keeps the rows, and records
+/// what is written; `loseNextReply` makes the next claim commit and then fail as a connection
+/// lost after COMMIT does.
 private final class RecordingRunStore: RunStore {
     private var nextID: Int64 = 0
-    private var claimed = Set<TickClaim>()
+    var rows: [TickClaim: Run] = [:]
     var finishedRuns: [Run] = []
     var doneJobs: [Int64] = []
+    var loseNextReply = false
+    var orphanSweeps: [[Int64]] = []
 
-    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, completion: @escaping (Result<[Run], StoreError>) -> Void) {
-        let runs = claims.filter { claimed.insert($0).inserted }.map { claim -> Run in
+    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, reclaim: Bool,
+               completion: @escaping (Result<[Run], StoreError>) -> Void) {
+        var won: [Run] = []
+        for claim in claims {
+            if var row = rows[claim] {
+                guard reclaim, row.nodeID == nodeID, row.status == .pending else { continue }
+                row.status = skipReason == nil ? .pending : .skipped
+                row.output = skipReason ?? ""
+                rows[claim] = row
+                won.append(row)
+                continue
+            }
             nextID += 1
-            return Run(id: nextID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt, nodeID: nodeID,
-                       workerPID: nil, status: skipReason == nil ? .pending : .skipped, startedAt: nil, finishedAt: nil,
-                       exitCode: nil, signal: nil, output: skipReason ?? "", outputTruncated: false)
+            let row = Run(id: nextID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt, nodeID: nodeID,
+                          workerPID: nil, status: skipReason == nil ? .pending : .skipped, startedAt: nil, finishedAt: nil,
+                          exitCode: nil, signal: nil, output: skipReason ?? "", outputTruncated: false)
+            rows[claim] = row
+            won.append(row)
         }
-        completion(.success(runs))
+        guard !loseNextReply else {
+            loseNextReply = false
+            return completion(.failure(.unavailable("connection lost after COMMIT")))
+        }
+        completion(.success(won))
+    }
+
+    func recordOrphans(nodeID: String, holding: [Int64], olderThan seconds: Double,
+                       completion: @escaping (Result<[Int64], StoreError>) -> Void) {
+        orphanSweeps.append(holding.sorted())
+        completion(.success([]))
     }
 
     func started(runID: Int64, workerPID: Int32, at: Int64) {}
@@ -151,6 +177,55 @@ final class RunDispatcherTests: XCTestCase {
         }
         XCTAssertEqual(store.finishedRuns.filter { $0.status == .failed }.count, 15)
         XCTAssertEqual(dispatcher.pendingRetries, 10, "at most maxWaitingPerJob retries of one job wait")
+    }
+
+    func testATickWhoseClaimCommittedButLostItsReplyRunsOnceWhenClaimedAgain() {
+        place(7)
+        pool.slots = 4
+        store.loseNextReply = true
+        dispatcher.fire(jobID: 7, tick: t0 + 1_000, attempt: 1)
+        XCTAssertTrue(pool.dispatched.isEmpty, "the claim failed: nothing runs yet")
+        XCTAssertEqual(store.rows.count, 1, "but its row was committed, pending")
+        dispatcher.claimWaiting()
+        XCTAssertEqual(pool.dispatched.map(\.runID), [1], "claimed again, the tick wins its own pending row back and runs")
+        dispatcher.claimWaiting()
+        dispatcher.fire(jobID: 7, tick: t0 + 1_000, attempt: 1, reclaim: true)
+        XCTAssertEqual(pool.dispatched.count, 1, "a tick fired again while its run is live does not run twice")
+    }
+
+    func testARowTheNodeAlreadyRunsIsNotWonAgainByAReclaim() {
+        place(8)
+        pool.slots = 4
+        dispatcher.fire(jobID: 8, tick: t0 + 1_000, attempt: 1)
+        XCTAssertEqual(pool.dispatched.count, 1)
+        var outcome: Result<Run?, StoreError>?
+        dispatcher.claimAndDispatch(TickClaim(jobID: 8, scheduledAt: t0 + 1_000, attempt: 1), job: book.job(8)!, misfire: false,
+                                    reclaim: true) { outcome = $0 }
+        XCTAssertEqual(outcome, .success(nil), "the store hands the live row back; the dispatcher counts it as not won")
+        XCTAssertEqual(pool.dispatched.count, 1)
+    }
+
+    func testAForbidSkipOfATickWhoseReplyWasLostRecordsItsOwnRowSkipped() {
+        place(9, concurrency: .forbid)
+        store.loseNextReply = true
+        dispatcher.fire(jobID: 9, tick: t0 + 1_000, attempt: 1)
+        dispatcher.fire(jobID: 9, tick: t0 + 2_000, attempt: 1)
+        XCTAssertEqual(dispatcher.waitingRuns, 1, "the second tick won; its run waits for a slot")
+        dispatcher.claimWaiting()
+        XCTAssertEqual(store.rows[TickClaim(jobID: 9, scheduledAt: t0 + 1_000, attempt: 1)]?.status, .skipped,
+                       "forbid skips the first tick: its orphaned pending row ends skipped, not pending")
+        XCTAssertEqual(dispatcher.waitingRuns, 1)
+    }
+
+    func testTheOrphanSweepSparesTheLiveRunsAndWaitsWhileTicksWaitForTheStore() {
+        place(10)
+        dispatcher.fire(jobID: 10, tick: t0 + 1_000, attempt: 1)
+        dispatcher.recordOrphans()
+        XCTAssertEqual(store.orphanSweeps, [[1]], "the waiting run is held, not an orphan")
+        store.loseNextReply = true
+        dispatcher.fire(jobID: 10, tick: t0 + 2_000, attempt: 1)
+        dispatcher.recordOrphans()
+        XCTAssertEqual(store.orphanSweeps.count, 1, "no sweep while a tick waits to be claimed again (its reclaim comes first)")
     }
 
     func testAStopRecordsTheRunsThatNeverReachedAWorker() {

@@ -107,6 +107,12 @@ enum Migrations {
             CREATE INDEX job_run_retry_due ON job_run (retry_at) WHERE retry_at IS NOT NULL;
             CREATE INDEX job_run_unfinished_job ON job_run (job_id) WHERE status IN ('pending', 'running');
             """),
+        // When a run's row was inserted (its claim): a node records its own `pending` rows that
+        // no claim of it holds `lost` once they are this old (a claim whose reply was lost).
+        // Rows from before this step count as claimed now.
+        (9, """
+            ALTER TABLE job_run ADD COLUMN claimed_at timestamptz NOT NULL DEFAULT now();
+            """),
     ]
 
     /// The script a new connection runs before anything else.
