@@ -284,10 +284,12 @@ public final class PostgresRunStore: RunStore {
         guard !claimInFlight || reactor.monotonicNow - claimSentAt < seconds else { return completion(.success([])) }
         var held = PostgresArrayLiteral()
         (holding + pendingUpdates.map(\.id) + updatingRunIDs).forEach { held.append(String($0)) }
-        // A lost run is retried like any other while attempts remain: its retry is due now.
+        // A lost run is retried like any other while attempts remain: its retry is due now. The
+        // held ids are an anti-join (hashed), not `<> ALL`, which compares every row with every id.
         let sql = "UPDATE job_run r SET status = 'lost', finished_at = now(), output = $3, retry_at = CASE WHEN r.attempt <= "
             + "(SELECT j.retries FROM job j WHERE j.id = r.job_id) THEN now() END WHERE r.node_id = $1 AND r.status = 'pending' "
-            + "AND r.claimed_at < now() - make_interval(secs => $4::double precision) AND r.id <> ALL($2::bigint[]) RETURNING r.id"
+            + "AND r.claimed_at < now() - make_interval(secs => $4::double precision) "
+            + "AND NOT EXISTS (SELECT 1 FROM unnest($2::bigint[]) AS held(id) WHERE held.id = r.id) RETURNING r.id"
         postgres.send(PostgresQuery(prepared: "dsched_record_orphans", sql, [nodeID, held.text, Self.orphanOutput, String(seconds)]) { outcome in
             completion(outcome.map { $0.rows.compactMap { $0[0].flatMap { Int64($0) } } }.mapError(PostgresJobStore.storeError))
         })

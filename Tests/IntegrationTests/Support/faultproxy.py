@@ -16,7 +16,8 @@ control connection, answered "ok" (or "error: why") once in effect:
     cut-after NAME     PostgreSQL only: on the next Bind of prepared statement NAME, let the
                        server execute it, then close both sides when its CommandComplete
                        arrives, without forwarding it (a reply lost after COMMIT). Answers
-                       "ok" at once; `cuts` says how many cuts happened so far.
+                       "ok" at once; `cuts` says how many cuts happened so far. NAME ending
+                       in `*` matches every statement whose name starts with the rest.
     cuts               answers "ok N"
 
 The PostgreSQL parsing follows the frontend/backend protocol v3 (startup and SSLRequest
@@ -79,7 +80,8 @@ class PostgresWatch:
             if kind == b"B" and self.state.cut_statement is not None:
                 portal_end = body.index(b"\0")
                 name = body[portal_end + 1:body.index(b"\0", portal_end + 1)].decode()
-                if name == self.state.cut_statement:
+                wanted = self.state.cut_statement
+                if name == wanted or (wanted.endswith("*") and name.startswith(wanted[:-1])):
                     self.state.cut_statement = None
                     self.armed = True
 
