@@ -7,9 +7,9 @@
 // every `reloadInterval` when changed (versions first, then only the changed rows; every
 // `fullReloadEvery`-th reload compares all versions, which is how deletions made elsewhere
 // are seen), and at once when a change is heard. Each reload asks from the change mark the
-// last one returned, so a change that commits late (a long transaction) is read by the
-// first reload after its commit, not only by the next full one. Before the first adoption, the runs a
-// previous process with this node's id left unfinished are recorded lost, so that none of
+// last one returned, so a change that commits late (a long transaction) is read by the first
+// reload after its commit, not only by the next full one. Before the first adoption, the runs
+// a previous process with this node's id left unfinished are recorded lost, so that none of
 // this process's own runs is ever hit.
 import EventLoop
 import Logging

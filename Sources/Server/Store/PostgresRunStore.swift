@@ -59,7 +59,8 @@ public final class PostgresRunStore: RunStore {
     /// Inserts each claim's row unless its tick has one; for a `reclaim`, also takes back the
     /// tick's existing row when it is this node's and still `pending` (setting its status and
     /// output to the claim's). The UPDATE sees the rows as they were before the statement, so a
-    /// row is returned by one part at most; claim columns are named apart from job_run's.
+    /// row is returned by one part at most; claim columns are named apart from job_run's. A job
+    /// deleted meanwhile (on another node) is left out.
     static let claimSQL = """
         WITH u AS (
             SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::boolean[])
