@@ -86,6 +86,16 @@ public final class FiringLayer {
         dispatcher.stop(grace: grace, completion: completion)
     }
 
+    /// The node lease is fenced: the live runs stop (recorded lost) and nothing is claimed
+    /// until `unfence` (RunDispatcher+Fence).
+    public func fence() {
+        dispatcher.fence()
+    }
+
+    public func unfence() {
+        dispatcher.unfence()
+    }
+
     /// Runs waiting for a worker slot on this node.
     public var waitingRuns: Int { dispatcher.waitingRuns }
 

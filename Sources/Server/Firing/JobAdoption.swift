@@ -6,9 +6,8 @@
 // JobBook, whose missed ticks (misfire) go to the RunDispatcher. Owned jobs are then re-read
 // every `reloadInterval` when changed (versions first, then only the changed rows; every
 // `fullReloadEvery`-th reload compares all versions, which is how deletions made elsewhere
-// are seen), and at once when a change is heard. Before the first adoption, the runs a
-// previous process with this node's id left unfinished are recorded lost, so that none of
-// this process's own runs is ever hit.
+// are seen), and at once when a change is heard. (The runs a previous process with this
+// node's id left unfinished are recorded lost before the firing layer starts: LostRunSweep.)
 import EventLoop
 import Logging
 
@@ -45,8 +44,6 @@ final class JobAdoption: OwnershipDelegate {
     private var adoptInFlight = false
     /// Jobs changed while being adopted (the load may have read the old row): re-read after.
     private var changedWhileAdopting = Set<Int64>()
-    /// Whether the runs an earlier process with this node id left unfinished are recorded lost.
-    private var recovered = false
     private var reloading = false
     private var reloads = 0
     /// The store's clock at the last reload, less the margin: where the next one starts.
@@ -64,14 +61,11 @@ final class JobAdoption: OwnershipDelegate {
         self.ownership = ownership
         self.logger = logger
         reloadTimer = TimerWatcher(reactor: reactor) { [unowned self] in reload() }
-        storeRetryTimer = TimerWatcher(reactor: reactor) { [unowned self] in
-            guard recovered else { return recoverOwnRuns() }
-            adopt()
-        }
+        storeRetryTimer = TimerWatcher(reactor: reactor) { [unowned self] in adopt() }
     }
 
     func start() {
-        recoverOwnRuns()
+        adopt()
         reloadTimer.start(after: configuration.reloadInterval, every: configuration.reloadInterval)
     }
 
@@ -140,24 +134,8 @@ final class JobAdoption: OwnershipDelegate {
 
     // MARK: - Adoption
 
-    private func recoverOwnRuns() {
-        runStore.markLost(nodeID: configuration.nodeID) { [self] outcome in
-            switch outcome {
-            case .success(let runs):
-                if runs > 0 {
-                    logger.warning("runs left unfinished by an earlier process with this node id recorded lost", metadata: [
-                        "node_id": "\(configuration.nodeID)", "runs": "\(runs)"])
-                }
-                recovered = true
-                adopt()
-            case .failure:
-                storeRetryTimer.start(after: configuration.storeRetryInterval)
-            }
-        }
-    }
-
     private func adopt() {
-        guard recovered, !adoptInFlight, !stopping, !adopting.isEmpty else { return }
+        guard !adoptInFlight, !stopping, !adopting.isEmpty else { return }
         // A job this node created moments ago has no recorded tick (and if another node did
         // fire it meanwhile, the job_run insert turns any tick fired again into a no-op).
         for job in jobStore.take(adopting) {

@@ -4,7 +4,9 @@
 // round trip for every tick that came due meanwhile): INSERT … SELECT FROM unnest(…) ON
 // CONFLICT DO NOTHING RETURNING — the rows returned are the ticks this node won. Status
 // updates (started, finished) are queued and written in batches the same way; they are not
-// awaited by anyone, and a failed batch is logged and retried once the pool is back.
+// awaited by anyone, and a failed batch is logged and retried once the pool is back. They
+// touch only rows still pending or running: `lost` is final (issue 12, rule 1), and a late
+// result for such a row is dropped with a warning. `recordLost` is the lease sweep's write.
 import EventLoop
 import Logging
 
@@ -107,7 +109,8 @@ public final class PostgresRunStore: RunStore {
     }
 
     /// One statement for every update queued: each column an array, matched by run id. A
-    /// finished row is never set back to running (the started update may arrive second).
+    /// finished row is never set back to running (the started update may arrive second), and
+    /// a row already final (a run recorded lost by the lease sweep) is never touched.
     private func flushUpdates() {
         guard !updateInFlight, !retryTimer.isActive, !pendingUpdates.isEmpty else { return }
         let batch = Self.merged(pendingUpdates)
@@ -131,33 +134,47 @@ public final class PostgresRunStore: RunStore {
             cpuUser.append(run.cpuUserMilliseconds.map(String.init))
             cpuSystem.append(run.cpuSystemMilliseconds.map(String.init))
         }
+        // Rule 1 of issue 12, `lost` is final: only rows still pending or running are
+        // updated. The rows of the batch left alone (already final) come back, for the log.
         let sql = """
-            UPDATE job_run r SET
-                worker_pid = coalesce(u.pid, r.worker_pid),
-                status = CASE WHEN u.status = 'running' AND r.status <> 'pending' THEN r.status ELSE u.status END,
-                started_at = coalesce(r.started_at, u.started_at),
-                finished_at = coalesce(u.finished_at, r.finished_at),
-                exit_code = coalesce(u.exit_code, r.exit_code),
-                signal = coalesce(u.signal, r.signal),
-                output = CASE WHEN u.status = 'running' THEN r.output ELSE u.output END,
-                output_truncated = u.truncated OR r.output_truncated,
-                max_rss_kb = coalesce(u.rss, r.max_rss_kb),
-                cpu_user_ms = coalesce(u.cpu_user, r.cpu_user_ms),
-                cpu_system_ms = coalesce(u.cpu_system, r.cpu_system_ms)
-            FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::integer[],
-                        $7::integer[], $8::text[], $9::boolean[], $10::integer[], $11::bigint[], $12::bigint[])
-                AS u(id, pid, status, started_at, finished_at, exit_code, signal, output, truncated, rss, cpu_user, cpu_system)
-            WHERE r.id = u.id
+            WITH u AS (
+                SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::integer[],
+                                     $7::integer[], $8::text[], $9::boolean[], $10::integer[], $11::bigint[], $12::bigint[])
+                    AS u(id, pid, status, started_at, finished_at, exit_code, signal, output, truncated, rss, cpu_user, cpu_system)),
+            updated AS (
+                UPDATE job_run r SET
+                    worker_pid = coalesce(u.pid, r.worker_pid),
+                    status = CASE WHEN u.status = 'running' AND r.status <> 'pending' THEN r.status ELSE u.status END,
+                    started_at = coalesce(r.started_at, u.started_at),
+                    finished_at = coalesce(u.finished_at, r.finished_at),
+                    exit_code = coalesce(u.exit_code, r.exit_code),
+                    signal = coalesce(u.signal, r.signal),
+                    output = CASE WHEN u.status = 'running' THEN r.output ELSE u.output END,
+                    output_truncated = u.truncated OR r.output_truncated,
+                    max_rss_kb = coalesce(u.rss, r.max_rss_kb),
+                    cpu_user_ms = coalesce(u.cpu_user, r.cpu_user_ms),
+                    cpu_system_ms = coalesce(u.cpu_system, r.cpu_system_ms)
+                FROM u
+                WHERE r.id = u.id AND r.status IN ('pending', 'running')
+                RETURNING r.id)
+            SELECT r.id, r.status, r.node_id, u.status FROM job_run r JOIN u ON u.id = r.id
+            WHERE NOT EXISTS (SELECT 1 FROM updated WHERE updated.id = r.id)
             """
         let parameters = [ids, pids, statuses, starts, finishes, codes, signals, outputs, truncated, rss, cpuUser, cpuSystem].map(\.text)
-        postgres.send(PostgresQuery(prepared: "dsched_update_runs", sql, parameters) { [self] outcome in
+        postgres.send(PostgresQuery(prepared: "dsched_update_runs_v2", sql, parameters) { [self] outcome in
             updateInFlight = false
-            if case .failure(let error) = outcome {
+            switch outcome {
+            case .failure(let error):
                 logger.error("run updates failed; retrying", metadata: ["runs": "\(batch.count)", "in_s": "\(retryDelay)", "error": "\(error)"])
                 pendingUpdates.insert(contentsOf: batch, at: 0)
                 retryTimer.start(after: retryDelay)
                 retryDelay = min(retryDelay * 2, 5)
                 return
+            case .success(let result):
+                for row in result.rows {
+                    logger.warning("run result dropped: the run is already final (lost is final)", metadata: [
+                        "run_id": "\(row[0] ?? "")", "status": "\(row[1] ?? "")", "node_id": "\(row[2] ?? "")", "result": "\(row[3] ?? "")"])
+                }
             }
             retryDelay = 0.1
             flushUpdates()
@@ -234,14 +251,43 @@ public final class PostgresRunStore: RunStore {
         })
     }
 
-    public func markLost(nodeID: String, completion: @escaping (Result<Int, StoreError>) -> Void) {
-        let sql = "UPDATE job_run SET status = 'lost', finished_at = now() WHERE node_id = $1 AND status IN ('pending', 'running')"
-        postgres.send(PostgresQuery(prepared: "dsched_mark_lost", sql, [nodeID]) { outcome in
-            completion(outcome.map(\.affectedRows).mapError(PostgresJobStore.storeError))
-        })
+    public func recordLost(_ scope: LostRunScope, completion: @escaping (Result<[String: Int], StoreError>) -> Void) {
+        let query: PostgresQuery.Completion = { outcome in
+            completion(outcome.map { result in
+                var counts: [String: Int] = [:]
+                for row in result.rows {
+                    if let node = row[0], let count = row[1].flatMap({ Int($0) }) { counts[node] = count }
+                }
+                return counts
+            }.mapError(PostgresJobStore.storeError))
+        }
+        switch scope {
+        case .unleased:
+            // The partial index job_run_unfinished (node_id) holds only unfinished rows.
+            let unleased = "NOT EXISTS (SELECT 1 FROM node_lease l WHERE l.node_id = r.node_id AND l.expires_at >= now())"
+            postgres.send(PostgresQuery(prepared: "dsched_record_lost_unleased", Self.recordLostSQL(where: unleased), [], completion: query))
+        case .node(let nodeID):
+            postgres.send(PostgresQuery(prepared: "dsched_record_lost_node", Self.recordLostSQL(where: "r.node_id = $1"), [nodeID],
+                                        completion: query))
+        }
     }
 
-        static func run(_ row: [String?]) -> Run? {
+    /// Records the unfinished runs matching `condition` (on `r`) lost, with `retry_at` = now
+    /// when the job has attempts left (a deleted job's run gets none); one row per node id
+    /// with its count. Rule 2 of issue 12: the same rule as RetryPolicy's.
+    static func recordLostSQL(where condition: String) -> String {
+        """
+        WITH lost AS (
+            UPDATE job_run r SET status = 'lost', finished_at = now(),
+                output = 'dsched: lost: node ' || coalesce(r.node_id, '?') || ' holds no lease (it died, was cut off from PostgreSQL or was restarted) and cannot finish this run' || chr(10),
+                retry_at = CASE WHEN r.attempt <= (SELECT j.retries FROM job j WHERE j.id = r.job_id) THEN now() END
+            WHERE r.status IN ('pending', 'running') AND \(condition)
+            RETURNING r.node_id)
+        SELECT coalesce(node_id, ''), count(*) FROM lost GROUP BY node_id
+        """
+    }
+
+    static func run(_ row: [String?]) -> Run? {
         guard row.count == 16, let id = row[0].flatMap({ Int64($0) }), let job = row[1].flatMap({ Int64($0) }),
               let tick = row[2].flatMap({ Int64($0) }), let attempt = row[3].flatMap({ Int($0) }),
               let status = row[6].flatMap(Run.Status.init(rawValue:)) else { return nil }

@@ -31,7 +31,7 @@ private final class RecordingRunStore: RunStore {
     func run(id: Int64, completion: @escaping (Result<Run?, StoreError>) -> Void) { completion(.success(nil)) }
     func runs(jobID: Int64, before: Int64, limit: Int, completion: @escaping (Result<[Run], StoreError>) -> Void) { completion(.success([])) }
     func lastTicks(jobIDs: [Int64], completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void) { completion(.success([:])) }
-    func markLost(nodeID: String, completion: @escaping (Result<Int, StoreError>) -> Void) { completion(.success(0)) }
+    func recordLost(_ scope: LostRunScope, completion: @escaping (Result<[String: Int], StoreError>) -> Void) { completion(.success([:])) }
 }
 
 /// A WorkerPool with `slots` free slots that keeps what it was sent.
