@@ -5,7 +5,10 @@
 // through the usual path (TERM, then KILL after --kill-grace) and recorded lost when their
 // worker reports — each write reaches the store if and when it answers, and a row the sweep
 // recorded lost first stays as it is (`lost` is final). Ticks and retries that come due while
-// fenced are not claimed, nor are the ticks waiting for the store; run-nows are refused.
+// fenced are not claimed: they wait with the ticks that wait for the store (the same bounded
+// backlog; a fence usually means PostgreSQL is away) and are claimed once the lease is renewed,
+// through the concurrency policies, so the unique row still lets each run once in the
+// cluster. Run-nows are refused.
 import Logging
 import Worker
 
@@ -22,17 +25,18 @@ extension RunDispatcher {
         }
         coalescing.removeAll()
         nodeFull = false
-        let dropped = unclaimed.takeAll()
         let dispatched = live.runIDs.filter { live[$0]?.dispatched == true }
         fencedRuns.formUnion(dispatched)
         dispatched.forEach(workers.cancel)
         logger.warning("runs stopped: the node is fenced", metadata: [
-            "node_id": "\(configuration.nodeID)", "runs": "\(dispatched.count)", "ticks_dropped": "\(dropped.count)"])
+            "node_id": "\(configuration.nodeID)", "runs": "\(dispatched.count)"])
     }
 
-    /// The lease is renewed again: ticks are claimed again from the next one due.
+    /// The lease is renewed again: the ticks held meanwhile are claimed now.
     func unfence() {
+        guard fenced else { return }
         fenced = false
+        claimWaiting()
     }
 
     func loseWaiting(_ runID: Int64, reason: String) {

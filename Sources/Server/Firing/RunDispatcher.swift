@@ -102,8 +102,9 @@ final class RunDispatcher: WorkerPoolDelegate {
     /// a missed tick replayed by the misfire policy, which its own bound (`maxMisfireRuns`)
     /// already limits: the job's cap of waiting runs does not coalesce it.
     func fire(jobID: Int64, tick: Int64, attempt: Int, misfire: Bool = false) {
-        guard !stopping, !fenced, let job = book.job(jobID) else { return }
+        guard !stopping, let job = book.job(jobID) else { return }
         let claim = TickClaim(jobID: jobID, scheduledAt: tick, attempt: attempt)
+        guard !fenced else { return keepUnclaimed(claim) }
         if live.isBusy(jobID) {
             switch job.definition.concurrency {
             case .forbid:
@@ -232,12 +233,17 @@ final class RunDispatcher: WorkerPoolDelegate {
         if unclaimed.isEmpty {
             logger.warning("ticks wait for the store", metadata: ["job_id": "\(claim.jobID)", "error": "\(error)"])
         }
+        keepUnclaimed(claim)
+        if !storeRetryTimer.isActive {
+            storeRetryTimer.start(after: configuration.storeRetryInterval)
+        }
+    }
+
+    /// Keeps a tick to claim later (bounded: the oldest goes first, with an error log).
+    func keepUnclaimed(_ claim: TickClaim) {
         if let dropped = unclaimed.append(claim) {
             logger.error("tick dropped: too many waiting for the store", metadata: [
                 "job_id": "\(dropped.jobID)", "scheduled_at": "\(dropped.scheduledAt)", "waiting": "\(unclaimed.count)"])
-        }
-        if !storeRetryTimer.isActive {
-            storeRetryTimer.start(after: configuration.storeRetryInterval)
         }
     }
 

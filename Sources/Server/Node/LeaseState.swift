@@ -14,9 +14,9 @@
 //
 // Why ttl/2, measured from when the last successful renewal was SENT: that renewal set
 // expires_at no earlier than its send time + ttl (PostgreSQL ran it after it was sent), so a
-// node that fences at send + ttl/2 has stopped its runs at least ttl/2 before any other node
-// can see the lease expire and record them lost — even if its own clock runs up to twice as
-// slow as PostgreSQL's.
+// node that fences at send + ttl/2 starts stopping its runs ttl/2 before any other node can
+// see the lease expire and record them lost. The margin holds the runs' kill grace (TERM,
+// then KILL after --kill-grace) and a local clock slower than PostgreSQL's.
 //
 // Example (ttl 10 s, renewals every 0.5 s): a renewal sent at t=100.0 is answered; PostgreSQL
 // is cut off at t=100.2; the renewals sent from t=100.5 on never answer; at t=105.0 the node
