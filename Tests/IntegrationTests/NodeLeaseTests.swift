@@ -1,6 +1,8 @@
-// The node lease with the real binary (issue 12, hole 6): a second live process under a node
-// id already in use exits with an error and leaves the first alone; a node restarted at once
-// after kill -9 under the same id waits for its old lease to expire, then fires.
+// The node lease with the real binary (issue 12, hole 6, contract 3): a second live process
+// under a node id already in use exits with an error and leaves the first alone; a node
+// restarted at once after kill -9 under the same id waits for its old lease to expire, then
+// fires; a node cut off from PostgreSQL fences itself (stops its runs) and fires again once
+// it renews.
 import Foundation
 import XCTest
 
@@ -49,5 +51,28 @@ final class NodeLeaseTests: NodesTestCase {
         XCTAssertTrue(try waitUntil(timeout: 15) { try succeededRuns(of: job, since: killedAt) >= 2 },
                       "its job fires again under the same node id:\n\(second.log)")
         XCTAssertEqual(try database.query("SELECT DISTINCT node_id FROM job_run WHERE job_id = \(job)"), "phoenix")
+    }
+
+    func testANodeCutOffFromPostgreSQLFencesItselfStopsItsRunAndFiresAgainOnceItRenews() throws {
+        let postgresPort = Int(ProcessInfo.processInfo.environment["PGPORT"] ?? "5432") ?? 5432
+        let proxy = try FaultProxy(targetPort: postgresPort)
+        let (node, client) = try launch(arguments("fenced") + ["--kill-grace", "0.5", "--PGPORT", String(proxy.port)])
+        let beat = try createJob(client, #"{"name":"beat","frequency":300,"script":"true"}"#)
+        let marker = "fence-\(UUID().uuidString)"
+        let long = try createJob(client, #"{"name":"long","frequency":"1h","script":"sleep 30 # \#(marker)"}"#)
+        let started = try client.request("POST", "/jobs/\(long)/run")
+        let run = try XCTUnwrap(started.object["id"] as? Int, started.bodyText)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try database.query("SELECT status FROM job_run WHERE id = \(run)") == "running" })
+        try proxy.command("blackhole")
+        try node.waitForLog(containing: "node fenced", timeout: 10)
+        XCTAssertTrue(try waitUntil(timeout: 5) { try Subprocess.run("/usr/bin/pgrep", ["-f", marker]).status != 0 },
+                      "the fenced node stopped its run while still cut off")
+        try proxy.command("pass")
+        let healed = Date()
+        try node.waitForLog(containing: "firing resumes", timeout: 20)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try database.query("SELECT status FROM job_run WHERE id = \(run)") == "lost" },
+                      "the stopped run is recorded lost once PostgreSQL answers")
+        XCTAssertTrue(try waitUntil(timeout: 10) { try succeededRuns(of: beat, since: healed) >= 2 }, "the node fires again:\n\(node.log)")
+        XCTAssertEqual(node.log.components(separatedBy: "node fenced").count, 2, "the fence is logged once")
     }
 }
