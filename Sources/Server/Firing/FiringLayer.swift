@@ -58,7 +58,7 @@ public final class FiringLayer {
         dispatching.maxRunTimeMilliseconds = configuration.maxRunTimeMilliseconds
         dispatcher = RunDispatcher(reactor: reactor, configuration: dispatching, runStore: runStore, workers: workers,
                                    book: book, timers: wheel, logger: logger)
-        var adopting = JobAdoption.Configuration(nodeID: configuration.nodeID)
+        var adopting = JobAdoption.Configuration()
         adopting.reloadInterval = configuration.reloadInterval
         adopting.storeRetryInterval = configuration.storeRetryInterval
         adoption = JobAdoption(reactor: reactor, configuration: adopting, jobStore: jobStore, runStore: runStore, book: book,

@@ -14,7 +14,6 @@ import Logging
 /// JobAdoption loads owned jobs into the book and keeps them current.
 final class JobAdoption: OwnershipDelegate {
     struct Configuration: Sendable {
-        var nodeID: String
         /// Seconds between reloads of changed rows.
         var reloadInterval = 2.0
         /// Seconds between attempts to load adopted jobs while the store fails.
@@ -65,7 +64,6 @@ final class JobAdoption: OwnershipDelegate {
     }
 
     func start() {
-        adopt()
         reloadTimer.start(after: configuration.reloadInterval, every: configuration.reloadInterval)
     }
 
