@@ -115,6 +115,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Seconds without a heartbeat after which a node is dead and its jobs fail over (env DSCHED_NODE_TTL, default 3 heartbeats).")
     var nodeTTL: Double?
 
+    @Option(name: .long, help: "Seconds a node's lease in PostgreSQL lasts, renewed every heartbeat (at most every quarter lease): a node that cannot renew it for half of it stops its runs, and once it expires other nodes record its unfinished runs lost; a restart under the same --node-id after kill -9 waits for it (env DSCHED_NODE_LEASE, default 10, 1 to 86400).")
+    var nodeLease: Double?
+
     @Option(name: .long, help: "Seconds between reconciliations of Redis with PostgreSQL and rebalancing checks (env DSCHED_RECONCILE_INTERVAL, default 5).")
     var reconcileInterval: Double?
 
@@ -210,6 +213,10 @@ struct Serve: ParsableCommand {
         config.nodeTTL = try settings.seconds(nodeTTL, env: "DSCHED_NODE_TTL", default: 3 * config.heartbeat)
         guard config.nodeTTL > config.heartbeat else {
             throw ValidationError("DSCHED_NODE_TTL (\(config.nodeTTL) s) must be longer than DSCHED_HEARTBEAT (\(config.heartbeat) s)")
+        }
+        config.nodeLease = try settings.seconds(nodeLease, env: "DSCHED_NODE_LEASE", default: config.nodeLease)
+        guard (1...86_400).contains(config.nodeLease) else {
+            throw ValidationError("DSCHED_NODE_LEASE must be 1 to 86400 seconds, got \(config.nodeLease)")
         }
         config.reconcileInterval = try settings.seconds(reconcileInterval, env: "DSCHED_RECONCILE_INTERVAL", default: config.reconcileInterval)
         config.redis.maxQueued = try settings.int(redisMaxQueued, env: "DSCHED_REDIS_MAX_QUEUED", default: config.redis.maxQueued, range: 1...1_000_000)

@@ -27,7 +27,8 @@ final class ClusterTests: XCTestCase {
 
     @discardableResult
     private func startNode(_ id: String, _ arguments: [String] = []) throws -> RawClient {
-        let server = try ServerProcess(arguments: ["--node-id", id, "--workers", "1", "--reload-interval", "0.5"] + arguments,
+        // A short node lease: a killed node's runs are recorded lost within seconds.
+        let server = try ServerProcess(arguments: ["--node-id", id, "--workers", "1", "--reload-interval", "0.5", "--node-lease", "3"] + arguments,
                                        environment: database.environment)
         try waitForReady(server)
         nodes[id] = server

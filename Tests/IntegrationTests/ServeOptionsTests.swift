@@ -59,6 +59,20 @@ final class ServeOptionsTests: XCTestCase {
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(message.contains("PORT=eighty is not an integer"), message)
     }
+
+    func testANodeLeaseOutsideOneSecondToADayIsAClearError() throws {
+        for (flag, expected) in [("0.5", "DSCHED_NODE_LEASE must be 1 to 86400 seconds, got 0.5"),
+                                 ("90000", "DSCHED_NODE_LEASE must be 1 to 86400 seconds, got 90000.0")] {
+            let (status, _, message) = try Subprocess.run(ServerProcess.binary.path, ["serve", "--node-lease", flag])
+            XCTAssertNotEqual(status, 0)
+            XCTAssertTrue(message.contains(expected), message)
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["DSCHED_NODE_LEASE"] = "ten"
+        let (status, _, message) = try Subprocess.run(ServerProcess.binary.path, ["serve"], environment: environment)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(message.contains("DSCHED_NODE_LEASE=ten is not a number of seconds"), message)
+    }
 }
 
 extension RawClient {

@@ -73,7 +73,7 @@ public final class ClusterAgent: Cluster, Ownership {
     /// and the load score must not swing with that noise.
     var smoothedHostCPU: Double?
 
-    public init(reactor: Reactor, configuration: Configuration, workers: WorkerPool, jobStore: JobStore, runStore: RunStore, logger: Logger) {
+    public init(reactor: Reactor, configuration: Configuration, workers: WorkerPool, jobStore: JobStore, logger: Logger) {
         self.reactor = reactor
         self.configuration = configuration
         self.workers = workers
@@ -86,7 +86,7 @@ public final class ClusterAgent: Cluster, Ownership {
         leaderConfiguration.reconcileInterval = configuration.reconcileInterval
         leaderConfiguration.rebalanceTrigger = configuration.rebalanceTrigger
         leader = ClusterLeader(reactor: reactor, configuration: leaderConfiguration, redis: commands, jobStore: jobStore,
-                               runStore: runStore, logger: logger)
+                               logger: logger)
         heartbeatTimer = TimerWatcher(reactor: reactor) { [unowned self] in heartbeat() }
         leaderTimer = TimerWatcher(reactor: reactor) { [unowned self] in leader.pass() }
         resyncTimer = TimerWatcher(reactor: reactor) { [unowned self] in

@@ -5,7 +5,6 @@
 //   PROCESS_STORE:load:<node>     string: the node's load figures (JSON), expiring with its TTL
 //   PROCESS_STORE:leader          string: the leader's node id, a lease with a TTL
 //   PROCESS_STORE:epoch           integer: the fencing epoch, +1 for every new lease
-//   PROCESS_STORE:lost            set: nodes declared dead whose runs are still to be recorded lost
 //   JOB_STORE                     sorted set: job waiting for an owner → its weight
 //   JOB_PROCESSED                 hash: job → owner node
 //   JOB_PROCESSED:<node>          sorted set: the node's share, job → weight
@@ -36,6 +35,4 @@ public struct ClusterKeys: Sendable, Equatable {
     func share(of node: String) -> String { jobProcessed + ":" + node }
 
     func ownChannel(of node: String) -> String { channel + ":" + node }
-
-    var lostRuns: String { processStore + ":lost" }
 }

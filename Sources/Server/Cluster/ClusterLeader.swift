@@ -6,7 +6,9 @@
 //            new fencing epoch, and every write below is refused unless the epoch still holds
 //   state    read members, heartbeats, shares and loads (one script)
 //   failover members whose heartbeat is older than the node TTL are dead: their jobs go back
-//            to JOB_STORE and their unfinished runs are recorded lost
+//            to JOB_STORE (their unfinished runs are recorded lost by LostRunSweep once
+//            their node lease in PostgreSQL expired: a node cut off from Redis only is still
+//            running them)
 //   assign   jobs waiting in JOB_STORE go, heaviest first, to the node with the lowest load
 //            score after taking them (AssignmentPlanner)
 //   rebalance one node TTL after a node joined, and every `reconcileInterval` (counted from
@@ -41,7 +43,6 @@ final class ClusterLeader {
     let configuration: Configuration
     let redis: RedisConnection
     let jobStore: JobStore
-    let runStore: RunStore
     let logger: Logger
     /// The fencing epoch of this node's lease; 0 when another node leads.
     var epoch: Int64 = 0
@@ -53,8 +54,6 @@ final class ClusterLeader {
     static let hintDelay = 0.01
     var stopped = false
     var reconciling = false
-    /// Whether dead nodes' runs are being recorded lost (see `recordLostRuns`).
-    var recordingLost = false
     /// When the connection to Redis was last re-established (not first made).
     var reconnectedAt = -Double.infinity
     var connections = 0
@@ -63,12 +62,11 @@ final class ClusterLeader {
     var nextExactSums = 0.0
     var nextReconcile = 0.0
 
-    init(reactor: Reactor, configuration: Configuration, redis: RedisConnection, jobStore: JobStore, runStore: RunStore, logger: Logger) {
+    init(reactor: Reactor, configuration: Configuration, redis: RedisConnection, jobStore: JobStore, logger: Logger) {
         self.reactor = reactor
         self.configuration = configuration
         self.redis = redis
         self.jobStore = jobStore
-        self.runStore = runStore
         self.logger = logger
         hintTimer = TimerWatcher(reactor: reactor) { [unowned self] in pass() }
     }
@@ -167,7 +165,6 @@ final class ClusterLeader {
         let rebalanceDue = now >= nextRebalance
         let exact = now >= nextExactSums
         if exact { nextExactSums = now + configuration.reconcileInterval }
-        recordLostRuns()
         reconcile()
         redis.evaluate(ClusterScripts.state, keys: keys, arguments: [configuration.keys.channel, exact ? "exact" : "fast"]) { [self] outcome in
             guard case .success(let reply) = outcome, let state = try? ClusterState(reply) else { return finish() }
@@ -196,42 +193,7 @@ final class ClusterLeader {
             guard count >= 0 else { return failover(dead.dropFirst(), failedOver: failedOver, then: done) }
             logger.warning("node declared dead", metadata: [
                 "node_id": "\(node.id)", "jobs": "\(count)", "heartbeat_age_ms": "\(reactor.nowMilliseconds - node.heartbeatAt)"])
-            recordLostRuns()
             failover(dead.dropFirst(), failedOver: true, then: done)
-        }
-    }
-
-    /// Records the unfinished runs of the nodes declared dead lost. The failover script lists
-    /// them in Redis (PROCESS_STORE:lost), so that the work survives a PostgreSQL outage and
-    /// a change of leader; a node is struck off once its runs are recorded, or when it rejoins
-    /// (a restarted node records its own at start, and a node that was only cut off may still
-    /// be running them).
-    func recordLostRuns() {
-        guard !recordingLost else { return }
-        recordingLost = true
-        let key = configuration.keys.lostRuns
-        redis.send(["SMEMBERS", key]) { [self] outcome in
-            let nodes = ((try? outcome.get())?.elements ?? []).compactMap(\.text)
-            var pending = nodes.count
-            guard pending > 0 else {
-                recordingLost = false
-                return
-            }
-            for node in nodes {
-                runStore.markLost(nodeID: node) { [self] outcome in
-                    switch outcome {
-                    case .success(let runs):
-                        if runs > 0 {
-                            logger.warning("runs of a dead node recorded lost", metadata: ["node_id": "\(node)", "runs": "\(runs)"])
-                        }
-                        redis.send(["SREM", key, node]) { _ in }
-                    case .failure(let error):
-                        logger.warning("runs of a dead node not recorded lost yet", metadata: ["node_id": "\(node)", "error": "\(error)"])
-                    }
-                    pending -= 1
-                    if pending == 0 { recordingLost = false }
-                }
-            }
         }
     }
 

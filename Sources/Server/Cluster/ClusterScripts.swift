@@ -55,7 +55,6 @@ enum ClusterScripts {
         local added = redis.call('ZADD', KEYS[1], now(), ARGV[2])
         redis.call('SET', KEYS[1] .. ':load:' .. ARGV[2], ARGV[3], 'PX', ARGV[4])
         if added == 1 then
-          redis.call('SREM', KEYS[1] .. ':lost', ARGV[2])
           redis.call('PUBLISH', ARGV[1], 'joined ' .. ARGV[2])
         end
         redis.call('PUBLISH', ARGV[5], 'ping')
@@ -109,14 +108,13 @@ enum ClusterScripts {
         """)
 
     /// ARGV: channel, leader, epoch, node, TTL ms. Declares a node dead (unless it has
-    /// heartbeated since), returns its jobs to JOB_STORE and lists it in PROCESS_STORE:lost
-    /// (its unfinished runs are to be recorded lost); returns how many jobs.
+    /// heartbeated since) and returns its jobs to JOB_STORE; returns how many jobs. (Its runs
+    /// are recorded lost once its node lease expires: LostRunSweep.)
     static let failover = RedisScript(prelude + """
         if fenced(ARGV[2], ARGV[3]) then return -1 end
         local heartbeat = redis.call('ZSCORE', KEYS[1], ARGV[4])
         if heartbeat and now() - tonumber(heartbeat) < tonumber(ARGV[5]) then return -2 end
         local count = release_node(ARGV[4])
-        redis.call('SADD', KEYS[1] .. ':lost', ARGV[4])
         redis.call('PUBLISH', ARGV[1], 'dead ' .. ARGV[4])
         return count
         """)

@@ -58,7 +58,7 @@ public final class FiringLayer {
         dispatching.maxRunTimeMilliseconds = configuration.maxRunTimeMilliseconds
         dispatcher = RunDispatcher(reactor: reactor, configuration: dispatching, runStore: runStore, workers: workers,
                                    book: book, timers: wheel, logger: logger)
-        var adopting = JobAdoption.Configuration(nodeID: configuration.nodeID)
+        var adopting = JobAdoption.Configuration()
         adopting.reloadInterval = configuration.reloadInterval
         adopting.storeRetryInterval = configuration.storeRetryInterval
         adoption = JobAdoption(reactor: reactor, configuration: adopting, jobStore: jobStore, runStore: runStore, book: book,
@@ -84,6 +84,16 @@ public final class FiringLayer {
     public func stop(grace: Double, completion: @escaping () -> Void) {
         adoption.stop()
         dispatcher.stop(grace: grace, completion: completion)
+    }
+
+    /// The node lease is fenced: the live runs stop (recorded lost) and nothing is claimed
+    /// until `unfence` (RunDispatcher+Fence).
+    public func fence() {
+        dispatcher.fence()
+    }
+
+    public func unfence() {
+        dispatcher.unfence()
     }
 
     /// Runs waiting for a worker slot on this node.

@@ -8,16 +8,14 @@
 // `fullReloadEvery`-th reload compares all versions, which is how deletions made elsewhere
 // are seen), and at once when a change is heard. Each reload asks from the change mark the
 // last one returned, so a change that commits late (a long transaction) is read by the first
-// reload after its commit, not only by the next full one. Before the first adoption, the runs
-// a previous process with this node's id left unfinished are recorded lost, so that none of
-// this process's own runs is ever hit.
+// reload after its commit, not only by the next full one. (The runs a previous process with
+// this node's id left unfinished are recorded lost before the firing layer starts: NodeLease.)
 import EventLoop
 import Logging
 
 /// JobAdoption loads owned jobs into the book and keeps them current.
 final class JobAdoption: OwnershipDelegate {
     struct Configuration: Sendable {
-        var nodeID: String
         /// Seconds between reloads of changed rows.
         var reloadInterval = 2.0
         /// Seconds between attempts to load adopted jobs while the store fails.
@@ -45,8 +43,6 @@ final class JobAdoption: OwnershipDelegate {
     private var adoptInFlight = false
     /// Jobs changed while being adopted (the load may have read the old row): re-read after.
     private var changedWhileAdopting = Set<Int64>()
-    /// Whether the runs an earlier process with this node id left unfinished are recorded lost.
-    private var recovered = false
     private var reloading = false
     private var reloads = 0
     /// The change mark the last reload returned: where the next one starts.
@@ -64,14 +60,10 @@ final class JobAdoption: OwnershipDelegate {
         self.ownership = ownership
         self.logger = logger
         reloadTimer = TimerWatcher(reactor: reactor) { [unowned self] in reload() }
-        storeRetryTimer = TimerWatcher(reactor: reactor) { [unowned self] in
-            guard recovered else { return recoverOwnRuns() }
-            adopt()
-        }
+        storeRetryTimer = TimerWatcher(reactor: reactor) { [unowned self] in adopt() }
     }
 
     func start() {
-        recoverOwnRuns()
         reloadTimer.start(after: configuration.reloadInterval, every: configuration.reloadInterval)
     }
 
@@ -140,24 +132,8 @@ final class JobAdoption: OwnershipDelegate {
 
     // MARK: - Adoption
 
-    private func recoverOwnRuns() {
-        runStore.markLost(nodeID: configuration.nodeID) { [self] outcome in
-            switch outcome {
-            case .success(let runs):
-                if runs > 0 {
-                    logger.warning("runs left unfinished by an earlier process with this node id recorded lost", metadata: [
-                        "node_id": "\(configuration.nodeID)", "runs": "\(runs)"])
-                }
-                recovered = true
-                adopt()
-            case .failure:
-                storeRetryTimer.start(after: configuration.storeRetryInterval)
-            }
-        }
-    }
-
     private func adopt() {
-        guard recovered, !adoptInFlight, !stopping, !adopting.isEmpty else { return }
+        guard !adoptInFlight, !stopping, !adopting.isEmpty else { return }
         // A job this node created moments ago has no recorded tick (and if another node did
         // fire it meanwhile, the job_run insert turns any tick fired again into a no-op).
         for job in jobStore.take(adopting) {

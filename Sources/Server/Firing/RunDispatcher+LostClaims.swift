@@ -27,17 +27,22 @@ extension RunDispatcher {
         if unclaimed.isEmpty {
             logger.warning("ticks wait for the store", metadata: ["job_id": "\(claim.jobID)", "error": "\(error)"])
         }
-        if let dropped = unclaimed.append(claim) {
-            logger.error("tick dropped: too many waiting for the store", metadata: [
-                "job_id": "\(dropped.jobID)", "scheduled_at": "\(dropped.scheduledAt)", "waiting": "\(unclaimed.count)"])
-        }
+        keepUnclaimed(claim)
         if !storeRetryTimer.isActive {
             storeRetryTimer.start(after: configuration.storeRetryInterval)
         }
     }
 
+    /// Keeps a tick to claim later (bounded: the oldest goes first, with an error log).
+    func keepUnclaimed(_ claim: TickClaim) {
+        if let dropped = unclaimed.append(claim) {
+            logger.error("tick dropped: too many waiting for the store", metadata: [
+                "job_id": "\(dropped.jobID)", "scheduled_at": "\(dropped.scheduledAt)", "waiting": "\(unclaimed.count)"])
+        }
+    }
+
     func claimWaiting() {
-        guard !stopping, !unclaimed.isEmpty else { return }
+        guard !stopping, !fenced, !unclaimed.isEmpty else { return }
         let waiting = unclaimed.takeAll()
         logger.info("claiming ticks that waited for the store", metadata: ["ticks": "\(waiting.count)"])
         // Through `fire`, so that forbid/replace hold among the waiting ticks too.
@@ -48,7 +53,7 @@ extension RunDispatcher {
 
     /// Records this node's orphaned `pending` rows lost (see the file's header).
     func recordOrphans() {
-        guard !stopping, unclaimed.isEmpty else { return }
+        guard !stopping, !fenced, unclaimed.isEmpty else { return }
         runStore.recordOrphans(nodeID: configuration.nodeID, holding: live.allRunIDs, olderThan: configuration.orphanAfter) { [self] outcome in
             switch outcome {
             case .success(let runIDs):

@@ -15,7 +15,8 @@
 // finds `maxBacklog` waiting on the node, is recorded `skipped` with the reason (late ticks
 // are coalesced, never queued without bound).
 // Failed, timed-out and lost runs are retried while attempts remain (RetryPolicy); a job with
-// `repeat: false` is marked done after its run.
+// `repeat: false` is marked done after its run. While the node lease is fenced, nothing is
+// claimed and the live runs are stopped and recorded lost (RunDispatcher+Fence).
 import EventLoop
 import Logging
 import Worker
@@ -69,6 +70,10 @@ final class RunDispatcher: WorkerPoolDelegate {
     var orphanTimer: TimerWatcher!
     var stopping = false
     var drainTimer: TimerWatcher?
+    /// Set while the node lease is fenced (RunDispatcher+Fence): nothing is claimed.
+    var fenced = false
+    /// Live runs the fence cancelled: recorded lost when their worker reports them cancelled.
+    var fencedRuns = Set<Int64>()
 
     /// Told how long each run took (ms), for the job's weight.
     var onRunTime: (_ jobID: Int64, _ milliseconds: Double) -> Void = { _, _ in }
@@ -110,6 +115,7 @@ final class RunDispatcher: WorkerPoolDelegate {
         let claim = TickClaim(jobID: jobID, scheduledAt: tick, attempt: attempt)
         // Fired twice, and this node runs it already: its row is that run's.
         guard !reclaim || !live.holds(claim) else { return }
+        guard !fenced else { return keepUnclaimed(claim) }
         if live.isBusy(jobID) {
             switch job.definition.concurrency {
             case .forbid:
@@ -172,8 +178,8 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     /// Runs a job now, outside its schedule (`POST /jobs/{id}/run`).
     func runNow(_ job: Job, completion: @escaping (Result<Run, StoreError>) -> Void) {
-        guard !stopping else {
-            completion(.failure(.unavailable("the node is stopping")))
+        guard !stopping, !fenced else {
+            completion(.failure(.unavailable(stopping ? "the node is stopping" : "the node is fenced (its lease is not renewed)")))
             return
         }
         runNow(job, at: reactor.nowMilliseconds, tries: Self.runNowTries, completion: completion)
@@ -216,9 +222,10 @@ final class RunDispatcher: WorkerPoolDelegate {
                     return
                 }
                 completion?(.success(run))
-                guard !cancelledMeanwhile else {
+                guard !cancelledMeanwhile, !fenced else {
                     live.insert(runID: run.id, claim: TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt),
                                 maxConcurrency: job.definition.maxConcurrency)
+                    guard !fenced else { return loseWaiting(run.id, reason: "the node was fenced while its tick was claimed") }
                     return cancelWaiting(run.id, reason: "the job was paused or deleted while its tick was claimed")
                 }
                 dispatch(run, job: job, misfire: misfire)
@@ -282,11 +289,15 @@ final class RunDispatcher: WorkerPoolDelegate {
     func runFinished(_ result: WorkerMessage.RunResult) {
         guard let run = live.remove(result.runID) else { return }
         let outcome = RunOutcome(result)
+        if fencedRuns.remove(result.runID) != nil, outcome.status == .cancelled {
+            return record(run, status: .lost, result: result, output: outcome.output + Self.fencedNote)
+        }
         record(run, status: outcome.status, result: result, output: outcome.output)
     }
 
     func runsLost(_ requests: [WorkerMessage.RunRequest]) {
         for request in requests {
+            fencedRuns.remove(request.runID)
             guard let run = live.remove(request.runID) else { continue }
             logger.warning("run lost", metadata: ["run_id": "\(request.runID)", "job_id": "\(request.jobID)"])
             record(run, status: .lost, result: nil, output: "")

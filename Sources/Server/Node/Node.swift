@@ -1,7 +1,11 @@
 // Node: one `dsched serve` process — builds the reactor and the parts on it (PostgreSQL
-// connections and stores, firing layer and workers, cluster agent on Redis, API, HTTP
-// server), runs until SIGTERM/SIGINT, then hands its jobs back to the cluster, stops
-// accepting, lets in-flight requests and runs finish (bounded) and returns.
+// connections and stores, node lease, firing layer and workers, cluster agent on Redis, API,
+// HTTP server). It first acquires its node lease (waiting while an earlier process's lease
+// runs out; exiting if a live process holds it) and records that process's unfinished runs
+// lost; only then does it listen, fire and join the cluster. It runs until SIGTERM/SIGINT,
+// then hands its jobs back to the cluster, stops accepting, lets in-flight requests and runs
+// finish (bounded), releases its lease last and returns. While the lease is fenced it fires
+// nothing; if another process takes its lease it stops and `run` throws.
 import EventLoop
 import Glibc
 import Logging
@@ -15,7 +19,13 @@ public final class Node {
     private let postgres: PostgresPool
     private let firing: FiringLayer
     private let cluster: ClusterAgent
+    private let lease: NodeLease
+    private let sweep: LostRunSweep
     private var signalWatchers: [SignalWatcher] = []
+    private var started = false
+    private var stopping = false
+    /// Why the node stops on its own (the lease), thrown by `run`.
+    private var failure: Error?
 
     public init(configuration: NodeConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -35,6 +45,12 @@ public final class Node {
         let store = RecentJobsCache(store: PostgresJobStore(postgres: postgres, nodeID: configuration.nodeID),
                                     clock: { [reactor] in reactor.monotonicNow })
         let runStore = PostgresRunStore(reactor: reactor, postgres: postgres, logger: logger)
+        var leaseConfiguration = NodeLease.Configuration(nodeID: configuration.nodeID)
+        leaseConfiguration.ttl = configuration.nodeLease
+        leaseConfiguration.renewInterval = min(configuration.heartbeat, configuration.nodeLease / 4)
+        lease = NodeLease(reactor: reactor, configuration: leaseConfiguration, postgres: postgres, logger: logger)
+        sweep = LostRunSweep(reactor: reactor, nodeID: configuration.nodeID, interval: min(LostRunSweep.interval, configuration.nodeLease / 2),
+                             runStore: runStore, logger: logger)
         var supervisorConfiguration = Supervisor.Configuration(workers: configuration.workers)
         supervisorConfiguration.maxConcurrentPerWorker = configuration.maxConcurrentPerWorker
         supervisorConfiguration.graceSeconds = configuration.killGrace
@@ -53,7 +69,7 @@ public final class Node {
         clusterConfiguration.reconcileInterval = configuration.reconcileInterval
         let workers = Supervisor(reactor: reactor, configuration: supervisorConfiguration, logger: logger)
         cluster = ClusterAgent(reactor: reactor, configuration: clusterConfiguration, workers: workers, jobStore: store,
-                               runStore: runStore, logger: logger)
+                               logger: logger)
         var firingConfiguration = FiringLayer.Configuration(nodeID: configuration.nodeID)
         firingConfiguration.reloadInterval = configuration.reloadInterval
         firingConfiguration.outputLimit = configuration.outputLimit
@@ -78,36 +94,77 @@ public final class Node {
         )
     }
 
-    /// Listens, serves until a stop signal, and returns once shut down.
+    /// Acquires the node lease, listens, serves until a stop signal, and returns once shut
+    /// down. Throws NodeLease.Failure when another live process uses this node id.
     public func run() throws {
         let limit = ResourceLimits.raiseOpenFiles()
-        try server.start()
+        lease.onAcquired = { [unowned self] in
+            sweep.recoverOwn { [unowned self] in startParts(openFilesLimit: limit) }
+        }
+        lease.onFence = { [unowned self] in firing.fence() }
+        lease.onUnfence = { [unowned self] in firing.unfence() }
+        lease.onFailure = { [unowned self] error in fail(error) }
         postgres.start()
-        firing.start()
-        cluster.start(address: "\(configuration.host):\(server.port)")
-        logger.info("node listening", metadata: [
-            "host": "\(configuration.host)", "port": "\(server.port)", "open_files_limit": "\(limit)",
-            "node_id": "\(configuration.nodeID)", "workers": "\(configuration.workers)",
-        ])
+        lease.start()
         for signal in [SIGTERM, SIGINT] {
             signalWatchers.append(SignalWatcher(reactor: reactor, signal: signal) { [unowned self] number in
                 self.stop(signal: number)
             })
         }
         reactor.run()
+        if let failure { throw failure }
         logger.info("node stopped")
     }
 
+    private func startParts(openFilesLimit limit: UInt64) {
+        guard !stopping else { return }
+        do {
+            try server.start()
+        } catch {
+            failure = error
+            lease.release(timeout: 1) { [reactor] in reactor.stop() }
+            return
+        }
+        started = true
+        firing.start()
+        cluster.start(address: "\(configuration.host):\(server.port)")
+        sweep.start()
+        logger.info("node listening", metadata: [
+            "host": "\(configuration.host)", "port": "\(server.port)", "open_files_limit": "\(limit)",
+            "node_id": "\(configuration.nodeID)", "workers": "\(configuration.workers)",
+        ])
+    }
+
     private func stop(signal: Int32) {
-        guard !server.isShuttingDown else { return }
+        guard !stopping else { return }
+        stopping = true
         logger.info("shutting down", metadata: ["signal": "\(signal)", "connections": "\(server.connectionCount)"])
+        shutDown()
+    }
+
+    /// Another process uses this node id: stop firing and running at once, and exit.
+    private func fail(_ error: NodeLease.Failure) {
+        logger.error("node id in use by another process; stopping", metadata: [
+            "node_id": "\(configuration.nodeID)", "error": "\(error)"])
+        failure = error
+        guard !stopping else { return }
+        stopping = true
+        if started { firing.fence() }
+        shutDown()
+    }
+
+    private func shutDown() {
+        let done = { [unowned self] in
+            signalWatchers = []
+            reactor.stop()
+        }
+        guard started else { return lease.release(timeout: 1, completion: done) }
+        sweep.stop()
         var pending = 3
         let finished = { [unowned self] in
             pending -= 1
-            if pending == 0 {
-                signalWatchers = []
-                reactor.stop()
-            }
+            // The lease goes last: the runs' records are written, so no sweep can hit them.
+            if pending == 0 { lease.release(timeout: 1, completion: done) }
         }
         // Handing the jobs back first lets the survivors take them while this node drains.
         cluster.leave(timeout: 1, completion: finished)

@@ -52,6 +52,10 @@ public struct NodeConfiguration: Sendable {
     public var heartbeat = 0.5
     /// Seconds without a heartbeat after which a node is dead (and the leader lease lapses).
     public var nodeTTL = 1.5
+    /// Seconds a node lease lasts from each renewal (renewed every heartbeat): after a node
+    /// stops renewing it (kill -9, cut off from PostgreSQL), its runs are recorded lost within
+    /// about this plus one sweep; it fences itself after half of it. (issue 12, contract 3)
+    public var nodeLease = 10.0
     /// Seconds between the leader's reconciliations of Redis with PostgreSQL and rebalancing
     /// checks, and between owners' re-reads of their share.
     public var reconcileInterval = 5.0

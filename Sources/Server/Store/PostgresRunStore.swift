@@ -7,13 +7,15 @@
 // that this node holds: the first try's COMMIT succeeded but its reply was lost. Such a row no
 // claim takes back (its tick went elsewhere) is recorded `lost` by `recordOrphans`. Status
 // updates (started, finished) are queued and written in batches the same way; they are not
-// awaited by anyone, and a failed batch is logged and retried once the pool is back.
+// awaited by anyone, and a failed batch is logged and retried once the pool is back. They
+// touch only rows still pending or running: `lost` is final (issue 12, rule 1), and a late
+// result for such a row is dropped with a warning. `recordLost` is the lease sweep's write.
 import EventLoop
 import Logging
 
 public final class PostgresRunStore: RunStore {
-    private let reactor: Reactor
-    private let postgres: PostgresPool
+    let reactor: Reactor
+    let postgres: PostgresPool
     private let logger: Logger
 
     private struct PendingClaim {
@@ -25,13 +27,13 @@ public final class PostgresRunStore: RunStore {
     }
 
     private var pendingClaims: [PendingClaim] = []
-    private var claimInFlight = false
+    private(set) var claimInFlight = false
     /// When (monotonic s) the claim in flight was sent.
-    private var claimSentAt = 0.0
-    private var pendingUpdates: [Run] = []
+    private(set) var claimSentAt = 0.0
+    private(set) var pendingUpdates: [Run] = []
     private var updateInFlight = false
     /// Run ids of the update batch in flight.
-    private var updatingRunIDs: [Int64] = []
+    private(set) var updatingRunIDs: [Int64] = []
     /// A failed update batch is retried after this back-off (doubling to 5 s), never at once:
     /// an immediate failure retried immediately would recurse and hammer the database.
     private var retryDelay = 0.1
@@ -139,7 +141,8 @@ public final class PostgresRunStore: RunStore {
     }
 
     /// One statement for every update queued: each column an array, matched by run id. A
-    /// finished row is never set back to running (the started update may arrive second).
+    /// finished row is never set back to running (the started update may arrive second), and
+    /// a row already final (a run recorded lost by the lease sweep) is never touched.
     private func flushUpdates() {
         guard !updateInFlight, !retryTimer.isActive, !pendingUpdates.isEmpty else { return }
         let batch = Self.merged(pendingUpdates)
@@ -164,34 +167,48 @@ public final class PostgresRunStore: RunStore {
             cpuUser.append(run.cpuUserMilliseconds.map(String.init))
             cpuSystem.append(run.cpuSystemMilliseconds.map(String.init))
         }
+        // Rule 1 of issue 12, `lost` is final: only rows still pending or running are
+        // updated. The rows of the batch left alone (already final) come back, for the log.
         let sql = """
-            UPDATE job_run r SET
-                worker_pid = coalesce(u.pid, r.worker_pid),
-                status = CASE WHEN u.status = 'running' AND r.status <> 'pending' THEN r.status ELSE u.status END,
-                started_at = coalesce(r.started_at, u.started_at),
-                finished_at = coalesce(u.finished_at, r.finished_at),
-                exit_code = coalesce(u.exit_code, r.exit_code),
-                signal = coalesce(u.signal, r.signal),
-                output = CASE WHEN u.status = 'running' THEN r.output ELSE u.output END,
-                output_truncated = u.truncated OR r.output_truncated,
-                max_rss_kb = coalesce(u.rss, r.max_rss_kb),
-                cpu_user_ms = coalesce(u.cpu_user, r.cpu_user_ms),
-                cpu_system_ms = coalesce(u.cpu_system, r.cpu_system_ms)
-            FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::integer[],
-                        $7::integer[], $8::text[], $9::boolean[], $10::integer[], $11::bigint[], $12::bigint[])
-                AS u(id, pid, status, started_at, finished_at, exit_code, signal, output, truncated, rss, cpu_user, cpu_system)
-            WHERE r.id = u.id
+            WITH u AS (
+                SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::integer[],
+                                     $7::integer[], $8::text[], $9::boolean[], $10::integer[], $11::bigint[], $12::bigint[])
+                    AS u(id, pid, status, started_at, finished_at, exit_code, signal, output, truncated, rss, cpu_user, cpu_system)),
+            updated AS (
+                UPDATE job_run r SET
+                    worker_pid = coalesce(u.pid, r.worker_pid),
+                    status = CASE WHEN u.status = 'running' AND r.status <> 'pending' THEN r.status ELSE u.status END,
+                    started_at = coalesce(r.started_at, u.started_at),
+                    finished_at = coalesce(u.finished_at, r.finished_at),
+                    exit_code = coalesce(u.exit_code, r.exit_code),
+                    signal = coalesce(u.signal, r.signal),
+                    output = CASE WHEN u.status = 'running' THEN r.output ELSE u.output END,
+                    output_truncated = u.truncated OR r.output_truncated,
+                    max_rss_kb = coalesce(u.rss, r.max_rss_kb),
+                    cpu_user_ms = coalesce(u.cpu_user, r.cpu_user_ms),
+                    cpu_system_ms = coalesce(u.cpu_system, r.cpu_system_ms)
+                FROM u
+                WHERE r.id = u.id AND r.status IN ('pending', 'running')
+                RETURNING r.id)
+            SELECT r.id, r.status, r.node_id, u.status FROM job_run r JOIN u ON u.id = r.id
+            WHERE NOT EXISTS (SELECT 1 FROM updated WHERE updated.id = r.id)
             """
         let parameters = [ids, pids, statuses, starts, finishes, codes, signals, outputs, truncated, rss, cpuUser, cpuSystem].map(\.text)
-        postgres.send(PostgresQuery(prepared: "dsched_update_runs", sql, parameters) { [self] outcome in
+        postgres.send(PostgresQuery(prepared: "dsched_update_runs_v2", sql, parameters) { [self] outcome in
             updateInFlight = false
             updatingRunIDs = []
-            if case .failure(let error) = outcome {
+            switch outcome {
+            case .failure(let error):
                 logger.error("run updates failed; retrying", metadata: ["runs": "\(batch.count)", "in_s": "\(retryDelay)", "error": "\(error)"])
                 pendingUpdates.insert(contentsOf: batch, at: 0)
                 retryTimer.start(after: retryDelay)
                 retryDelay = min(retryDelay * 2, 5)
                 return
+            case .success(let result):
+                for row in result.rows {
+                    logger.warning("run result dropped: the run is already final (lost is final)", metadata: [
+                        "run_id": "\(row[0] ?? "")", "status": "\(row[1] ?? "")", "node_id": "\(row[2] ?? "")", "result": "\(row[3] ?? "")"])
+                }
             }
             retryDelay = 0.1
             flushUpdates()
@@ -265,34 +282,6 @@ public final class PostgresRunStore: RunStore {
                 }
                 return ticks
             }.mapError(PostgresJobStore.storeError))
-        })
-    }
-
-    public func markLost(nodeID: String, completion: @escaping (Result<Int, StoreError>) -> Void) {
-        let sql = "UPDATE job_run SET status = 'lost', finished_at = now() WHERE node_id = $1 AND status IN ('pending', 'running')"
-        postgres.send(PostgresQuery(prepared: "dsched_mark_lost", sql, [nodeID]) { outcome in
-            completion(outcome.map(\.affectedRows).mapError(PostgresJobStore.storeError))
-        })
-    }
-
-    /// What an orphan's row says: why it was not run.
-    static let orphanOutput = "lost: this node's claim of the run was committed but its answer never arrived "
-        + "(the connection to PostgreSQL broke), and no later claim took the run back; it was not run"
-
-    public func recordOrphans(nodeID: String, holding: [Int64], olderThan seconds: Double,
-                              completion: @escaping (Result<[Int64], StoreError>) -> Void) {
-        // A claim in flight for longer than the bound may hold rows that old: wait for it.
-        guard !claimInFlight || reactor.monotonicNow - claimSentAt < seconds else { return completion(.success([])) }
-        var held = PostgresArrayLiteral()
-        (holding + pendingUpdates.map(\.id) + updatingRunIDs).forEach { held.append(String($0)) }
-        // A lost run is retried like any other while attempts remain: its retry is due now. The
-        // held ids are an anti-join (hashed), not `<> ALL`, which compares every row with every id.
-        let sql = "UPDATE job_run r SET status = 'lost', finished_at = now(), output = $3, retry_at = CASE WHEN r.attempt <= "
-            + "(SELECT j.retries FROM job j WHERE j.id = r.job_id) THEN now() END WHERE r.node_id = $1 AND r.status = 'pending' "
-            + "AND r.claimed_at < now() - make_interval(secs => $4::double precision) "
-            + "AND NOT EXISTS (SELECT 1 FROM unnest($2::bigint[]) AS held(id) WHERE held.id = r.id) RETURNING r.id"
-        postgres.send(PostgresQuery(prepared: "dsched_record_orphans", sql, [nodeID, held.text, Self.orphanOutput, String(seconds)]) { outcome in
-            completion(outcome.map { $0.rows.compactMap { $0[0].flatMap { Int64($0) } } }.mapError(PostgresJobStore.storeError))
         })
     }
 

@@ -23,8 +23,10 @@ public protocol RunStore: AnyObject {
     /// The latest tick recorded for each of these jobs that has one (misfire handling when a
     /// job arrives on a node).
     func lastTicks(jobIDs: [Int64], completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void)
-    /// Records the unfinished runs of a node declared dead as lost; returns how many.
-    func markLost(nodeID: String, completion: @escaping (Result<Int, StoreError>) -> Void)
+    /// Records the unfinished (`pending`, `running`) runs in `scope` as `lost`, each with
+    /// `retry_at` = now when its job still has attempts left (`attempt <= retries`; none when
+    /// the job was deleted); returns how many per node id.
+    func recordLost(_ scope: LostRunScope, completion: @escaping (Result<[String: Int], StoreError>) -> Void)
     /// Records `lost` (with a retry due now while attempts remain) the node's `pending` rows
     /// claimed more than `olderThan` seconds ago that are not in `holding` nor have records on
     /// their way: claims committed whose reply was lost and that no claim took back; returns

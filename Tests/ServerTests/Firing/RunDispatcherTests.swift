@@ -57,7 +57,7 @@ private final class RecordingRunStore: RunStore {
     func run(id: Int64, completion: @escaping (Result<Run?, StoreError>) -> Void) { completion(.success(nil)) }
     func runs(jobID: Int64, before: Int64, limit: Int, completion: @escaping (Result<[Run], StoreError>) -> Void) { completion(.success([])) }
     func lastTicks(jobIDs: [Int64], completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void) { completion(.success([:])) }
-    func markLost(nodeID: String, completion: @escaping (Result<Int, StoreError>) -> Void) { completion(.success(0)) }
+    func recordLost(_ scope: LostRunScope, completion: @escaping (Result<[String: Int], StoreError>) -> Void) { completion(.success([:])) }
 }
 
 /// A WorkerPool with `slots` free slots that keeps what it was sent.
@@ -237,5 +237,31 @@ final class RunDispatcherTests: XCTestCase {
         reactor.run()  // returns once the stop's timers are done: nothing else watches this loop
         XCTAssertEqual(store.finishedRuns.map(\.status), [.cancelled], "not left pending")
         XCTAssertTrue(stopped)
+    }
+
+    func testAFenceRecordsItsRunsLostAndHoldsTheTicksDueUntilTheLeaseIsRenewed() {
+        place(7)
+        pool.slots = 1
+        dispatcher.fire(jobID: 7, tick: t0 + 1_000, attempt: 1)
+        dispatcher.fire(jobID: 7, tick: t0 + 2_000, attempt: 1)
+        XCTAssertEqual(pool.dispatched.map(\.runID), [1], "run 1 is on a worker, run 2 waits for a slot")
+        dispatcher.fence()
+        XCTAssertEqual(store.finishedRuns.map(\.status), [.lost], "the waiting run is recorded lost at once")
+        XCTAssertEqual(pool.cancelled, [1], "the live run is stopped through the usual cancel path")
+        dispatcher.runFinished(WorkerMessage.RunResult(
+            runID: 1, exitCode: nil, signal: 15, timedOut: false, cancelled: true, startedAt: t0, finishedAt: t0,
+            output: "", outputTruncated: false, maxRSSKilobytes: 0, cpuUserMilliseconds: 0, cpuSystemMilliseconds: 0, error: nil))
+        XCTAssertEqual(store.finishedRuns.map(\.status), [.lost, .lost], "the stopped run is recorded lost, not cancelled")
+        pool.slots = 1
+        dispatcher.fire(jobID: 7, tick: t0 + 3_000, attempt: 1)
+        XCTAssertEqual(pool.dispatched.count, 1, "nothing is claimed while fenced")
+        var refused = false
+        dispatcher.runNow(book.job(7)!) { outcome in
+            if case .failure(.unavailable) = outcome { refused = true }
+        }
+        XCTAssertTrue(refused, "a run-now is refused while fenced")
+        dispatcher.unfence()
+        XCTAssertEqual(pool.dispatched.map(\.scheduledAt).last, RFC3339.format(milliseconds: t0 + 3_000),
+                       "the tick held during the fence is claimed once the lease is renewed")
     }
 }
