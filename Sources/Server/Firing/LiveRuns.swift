@@ -10,6 +10,9 @@ struct LiveRuns {
     struct Run: Equatable {
         let runID: Int64
         let claim: TickClaim
+        /// Its job's retry rule when it was claimed: a run that ends after its job moved (or
+        /// was dropped from the book) still records its retry for the job's next owner.
+        let retry: RetryPolicy
         var workerPID: Int32?
         /// Epoch ms when its script started.
         var startedAt: Int64?
@@ -64,9 +67,9 @@ struct LiveRuns {
     }
 
     /// A won run; `maxConcurrency` is its job's (nil: the node's cap), and holds for the job's
-    /// runs from now on.
-    mutating func insert(runID: Int64, claim: TickClaim, maxConcurrency: Int?) {
-        runs[runID] = Run(runID: runID, claim: claim)
+    /// runs from now on; `retry` is its job's retry rule.
+    mutating func insert(runID: Int64, claim: TickClaim, maxConcurrency: Int?, retry: RetryPolicy = .never) {
+        runs[runID] = Run(runID: runID, claim: claim, retry: retry)
         byJob[claim.jobID, default: []].insert(runID)
         limits[claim.jobID] = maxConcurrency
     }

@@ -11,7 +11,8 @@ extension RunDispatcher {
 
     /// Stops a job's runs on this node: waiting ones are recorded cancelled at once, live ones
     /// are stopped by their worker (TERM, then KILL after --kill-grace) and recorded cancelled
-    /// when it reports; its retries are dropped, and a claim in flight is cancelled when it
+    /// when it reports; its retries timed here are dropped (those of a paused job stay in the
+    /// store for when it resumes; a deletion clears them there), and a claim in flight is cancelled when it
     /// returns.
     func cancelJob(_ jobID: Int64, reason: String) {
         for request in waiting.removeAll(of: jobID) {
@@ -19,8 +20,7 @@ extension RunDispatcher {
         }
         let dispatched = live.runIDs(of: jobID)
         dispatched.forEach(workers.cancel)
-        retries = retries.filter { $0.value.jobID != jobID }
-        retryCounts.removeAll(jobID)
+        dropRetries(of: [jobID])
         coalescing.remove(jobID)
         if live.isClaiming(jobID) {
             cancellations[jobID, default: 0] += 1

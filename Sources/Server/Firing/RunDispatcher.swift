@@ -8,13 +8,16 @@
 // A tick is claimed by inserting its row (ON CONFLICT DO NOTHING): only the ticks this node
 // won are run, so several nodes holding a job fire each tick once between them. `forbid`
 // records a tick `skipped` while a run of the job is live or being claimed; `replace` cancels
-// the live runs first. Won runs wait for a worker slot in a FairQueue (round-robin by job; at
+// the live runs first. Across nodes (the job just moved while its run goes on where it was),
+// the claim statement does the same from the job's unfinished rows: it records the tick
+// skipped naming that run and node, or returns the runs for their node to cancel. Won runs wait for a worker slot in a FairQueue (round-robin by job; at
 // most the job's `max_concurrency`, within the node's `maxRunningPerJob`, of one job on the
 // workers at once); a tick of a job that already has `maxWaitingPerJob` runs waiting, or that
 // finds `maxBacklog` waiting on the node, is recorded `skipped` with the reason (late ticks
 // are coalesced, never queued without bound).
-// Failed, timed-out and lost runs are retried while attempts remain (RetryPolicy); a job with
-// `repeat: false` is marked done after its run.
+// Failed, timed-out and lost runs are retried while attempts remain (RetryPolicy): the retry is
+// recorded with the run's end (retry_at) and timed here; any owner of the job takes it from the
+// store (RunDispatcher+Retries). A job with `repeat: false` is marked done after its run.
 import EventLoop
 import Logging
 import Worker
@@ -46,7 +49,9 @@ final class RunDispatcher: WorkerPoolDelegate {
     let timers: TickTimers
     let logger: Logger
     var live = LiveRuns()
+    /// Retries timed on this node, by wheel key, and the key of each.
     var retries: [Int64: TickClaim] = [:]
+    var retryKeys: [TickClaim: Int64] = [:]
     /// Retries waiting, per job (bounded by `maxWaitingPerJob`).
     var retryCounts = JobCounts()
     var nextRetryKey: Int64 = 0
@@ -66,6 +71,8 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     /// Told how long each run took (ms), for the job's weight.
     var onRunTime: (_ jobID: Int64, _ milliseconds: Double) -> Void = { _, _ in }
+    /// Asks another node to cancel runs of its (a `replace` job's tick claimed here).
+    var cancelElsewhere: (_ runIDs: [Int64], _ nodeID: String) -> Void = { _, _ in }
 
     init(reactor: Reactor, configuration: Configuration, runStore: RunStore, workers: WorkerPool, book: JobBook,
          timers: TickTimers, logger: Logger) {
@@ -114,7 +121,7 @@ final class RunDispatcher: WorkerPoolDelegate {
             runStore.claim([claim], nodeID: configuration.nodeID, skipReason: reason) { _ in }
             return
         }
-        claimAndDispatch(claim, job: job, misfire: misfire)
+        claimAndDispatch(claim, job: job, misfire: misfire, concurrency: job.definition.concurrency)
     }
 
     /// Why a new run of the job cannot wait for a worker now (its own or the node's bound), or
@@ -150,13 +157,6 @@ final class RunDispatcher: WorkerPoolDelegate {
         book.remove(jobID)
     }
 
-    /// A retry's timer expired.
-    func retryDue(key: Int64) {
-        guard let claim = retries.removeValue(forKey: key) else { return }
-        retryCounts.remove(claim.jobID)
-        fire(jobID: claim.jobID, tick: claim.scheduledAt, attempt: claim.attempt)
-    }
-
     /// Runs a job now, outside its schedule (`POST /jobs/{id}/run`).
     func runNow(_ job: Job, completion: @escaping (Result<Run, StoreError>) -> Void) {
         guard !stopping else {
@@ -184,11 +184,13 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     /// Claims a tick and queues the won run. `completion` (a run-now) hears the run, or nil when
     /// the tick was claimed already; without one (a scheduled tick), a store failure makes the
-    /// tick wait for the store.
-    func claimAndDispatch(_ claim: TickClaim, job: Job, misfire: Bool, completion: ((Result<Run?, StoreError>) -> Void)? = nil) {
+    /// tick wait for the store. `concurrency`: the policy the claim keeps against the job's
+    /// runs on other nodes (a run-now: none).
+    func claimAndDispatch(_ claim: TickClaim, job: Job, misfire: Bool, concurrency: JobDraft.Concurrency = .allow,
+                          completion: ((Result<Run?, StoreError>) -> Void)? = nil) {
         live.claimStarted(job.id)
         let cancelled = cancellations[job.id]
-        runStore.claim([claim], nodeID: configuration.nodeID, skipReason: nil) { [self] outcome in
+        runStore.claim([claim], nodeID: configuration.nodeID, skipReason: nil, concurrency: concurrency) { [self] outcome in
             live.claimEnded(job.id)
             let cancelledMeanwhile = cancellations[job.id] != cancelled
             if !live.isClaiming(job.id) {
@@ -201,6 +203,12 @@ final class RunDispatcher: WorkerPoolDelegate {
                     return
                 }
                 completion?(.success(run))
+                guard run.status == .pending else {
+                    // forbid: a run of the job is live on another node (the row says which).
+                    return logger.info("tick skipped", metadata: [
+                        "job_id": "\(job.id)", "run_id": "\(run.id)", "scheduled_at": "\(run.scheduledAt)", "reason": "\(run.output)"])
+                }
+                replaceElsewhere(run)
                 guard !cancelledMeanwhile else {
                     live.insert(runID: run.id, claim: TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt),
                                 maxConcurrency: job.definition.maxConcurrency)
@@ -260,7 +268,7 @@ final class RunDispatcher: WorkerPoolDelegate {
                 workerPID: nil, status: .skipped, startedAt: nil, finishedAt: reactor.nowMilliseconds, exitCode: nil, signal: nil,
                 output: reason, outputTruncated: false, maxRSSKilobytes: nil, cpuUserMilliseconds: nil, cpuSystemMilliseconds: nil))
         }
-        live.insert(runID: run.id, claim: claim, maxConcurrency: job.definition.maxConcurrency)
+        live.insert(runID: run.id, claim: claim, maxConcurrency: job.definition.maxConcurrency, retry: RetryPolicy(job.definition))
         waiting.append(request, jobID: job.id, ignoringJobLimit: misfire)
         workerReady()
     }
@@ -308,33 +316,34 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     // MARK: - Results
 
+    /// Records how a run ended; a failed, timed-out or lost run with attempts left gets its
+    /// retry, written with the same update (retry_at) and timed here while the job is in the
+    /// book. A job no longer in the book (moved, deleted) is left to its owner's store reads.
     func record(_ run: LiveRuns.Run, status: Run.Status, result: WorkerMessage.RunResult?, output: String) {
         let claim = run.claim
-        let now = reactor.nowMilliseconds
+        let finishedAt = result?.finishedAt ?? reactor.nowMilliseconds
+        let job = book.job(claim.jobID)
+        let policy = job.map { RetryPolicy($0.definition) } ?? run.retry
+        var retryAt: Int64?
+        if policy.retries(status, attempt: claim.attempt) {
+            let due = finishedAt + policy.delay(attempt: claim.attempt)
+            let next = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
+            if job == nil || scheduleRetry(next, at: due, after: run.runID) {
+                retryAt = due
+            }
+        }
         runStore.finished(Run(
             id: run.runID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt,
             nodeID: configuration.nodeID, workerPID: run.workerPID, status: status,
-            startedAt: result?.startedAt ?? run.startedAt, finishedAt: result?.finishedAt ?? now,
+            startedAt: result?.startedAt ?? run.startedAt, finishedAt: finishedAt,
             exitCode: result?.exitCode, signal: result?.signal, output: output, outputTruncated: result?.outputTruncated ?? false,
             maxRSSKilobytes: result?.maxRSSKilobytes, cpuUserMilliseconds: result?.cpuUserMilliseconds,
-            cpuSystemMilliseconds: result?.cpuSystemMilliseconds))
-        guard let job = book.job(claim.jobID) else { return }
+            cpuSystemMilliseconds: result?.cpuSystemMilliseconds, retryAt: retryAt))
+        guard let job else { return }
         if let started = result?.startedAt, let finished = result?.finishedAt, finished >= started {
             onRunTime(claim.jobID, Double(finished - started))
         }
-        let policy = RetryPolicy(job.definition)
-        if policy.retries(status, attempt: claim.attempt) {
-            // Pending retries are bounded like waiting runs: per job and on the node.
-            guard retryCounts.count(of: claim.jobID) < configuration.maxWaitingPerJob, retries.count < configuration.maxBacklog else {
-                logger.warning("retry dropped: too many retries of this job wait", metadata: [
-                    "job_id": "\(claim.jobID)", "run_id": "\(run.runID)", "retries_waiting": "\(retryCounts.count(of: claim.jobID))"])
-                return
-            }
-            nextRetryKey += 1
-            retries[nextRetryKey] = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
-            retryCounts.add(claim.jobID)
-            timers.schedule(FiringTimer(kind: .retry, id: nextRetryKey), at: now + policy.delay(attempt: claim.attempt))
-        } else if !job.definition.repeats {
+        if !policy.retries(status, attempt: claim.attempt) && !job.definition.repeats {
             // A one-shot's only run ended (also cancelled): nothing is left to fire.
             finish(jobID: claim.jobID)
         }

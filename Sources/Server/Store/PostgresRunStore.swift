@@ -2,20 +2,24 @@
 //
 // Claims made while a claim statement is in flight are sent together in the next one (one
 // round trip for every tick that came due meanwhile): INSERT … SELECT FROM unnest(…) ON
-// CONFLICT DO NOTHING RETURNING — the rows returned are the ticks this node won. Status
-// updates (started, finished) are queued and written in batches the same way; they are not
-// awaited by anyone, and a failed batch is logged and retried once the pool is back.
+// CONFLICT DO NOTHING RETURNING — the rows returned are the ticks this node won. The same
+// statement keeps `forbid`/`replace` across nodes (a job's unfinished runs on other nodes,
+// looked up by job_run_unfinished_job for those jobs only) and clears the retry_at of the
+// attempt a retry claims. Status updates (started, finished) are queued and written in
+// batches the same way; they are not awaited by anyone, and a failed batch is logged and
+// retried once the pool is back.
 import EventLoop
 import Logging
 
 public final class PostgresRunStore: RunStore {
-    private let postgres: PostgresPool
-    private let logger: Logger
+    let postgres: PostgresPool
+    let logger: Logger
 
     private struct PendingClaim {
         let claims: [TickClaim]
         let nodeID: String
         let skipReason: String?
+        let concurrency: JobDraft.Concurrency
         let completion: (Result<[Run], StoreError>) -> Void
     }
 
@@ -40,8 +44,10 @@ public final class PostgresRunStore: RunStore {
 
     // MARK: - Claims
 
-    public func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, completion: @escaping (Result<[Run], StoreError>) -> Void) {
-        pendingClaims.append(PendingClaim(claims: claims, nodeID: nodeID, skipReason: skipReason, completion: completion))
+    public func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, concurrency: JobDraft.Concurrency,
+                      completion: @escaping (Result<[Run], StoreError>) -> Void) {
+        pendingClaims.append(PendingClaim(claims: claims, nodeID: nodeID, skipReason: skipReason, concurrency: concurrency,
+                                          completion: completion))
         flushClaims()
     }
 
@@ -52,6 +58,7 @@ public final class PostgresRunStore: RunStore {
         claimInFlight = true
         var jobIDs = PostgresArrayLiteral(), ticks = PostgresArrayLiteral(), attempts = PostgresArrayLiteral()
         var nodes = PostgresArrayLiteral(), statuses = PostgresArrayLiteral(), outputs = PostgresArrayLiteral()
+        var policies = PostgresArrayLiteral()
         for request in batch {
             for claim in request.claims {
                 jobIDs.append(String(claim.jobID))
@@ -60,19 +67,19 @@ public final class PostgresRunStore: RunStore {
                 nodes.append(request.nodeID)
                 statuses.append(request.skipReason == nil ? Run.Status.pending.rawValue : Run.Status.skipped.rawValue)
                 outputs.append(request.skipReason ?? "")
+                policies.append(request.concurrency.rawValue)
             }
         }
-        // A job deleted meanwhile (on another node) is left out, instead of failing the batch
-        // on the foreign key.
-        let sql = "INSERT INTO job_run (job_id, scheduled_at, attempt, node_id, status, output) "
-            + "SELECT u.* FROM unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::text[], $5::text[], $6::text[]) "
-            + "AS u(job_id, scheduled_at, attempt, node_id, status, output) WHERE EXISTS (SELECT 1 FROM job j WHERE j.id = u.job_id) "
-            + "ON CONFLICT (job_id, scheduled_at, attempt) DO NOTHING RETURNING " + Self.columns
-        postgres.send(PostgresQuery(prepared: "dsched_claim_ticks_v2", sql, [jobIDs.text, ticks.text, attempts.text, nodes.text, statuses.text, outputs.text]) { [self] outcome in
+        let parameters = [jobIDs, ticks, attempts, nodes, statuses, outputs, policies].map(\.text)
+        postgres.send(PostgresQuery(prepared: "dsched_claim_ticks_v2", Self.claimSQL, parameters) { [self] outcome in
             claimInFlight = false
             switch outcome {
             case .success(let result):
-                let won = result.rows.compactMap(Self.run)
+                let won = result.rows.compactMap { row -> Run? in
+                    guard var run = Self.run(Array(row.prefix(16))) else { return nil }
+                    run.replaces = Self.runsElsewhere(row.count > 16 ? row[16] : nil)
+                    return run
+                }
                 var byClaim: [TickClaim: Run] = [:]
                 for run in won {
                     byClaim[TickClaim(jobID: run.jobID, scheduledAt: run.scheduledAt, attempt: run.attempt)] = run
@@ -107,7 +114,9 @@ public final class PostgresRunStore: RunStore {
     }
 
     /// One statement for every update queued: each column an array, matched by run id. A
-    /// finished row is never set back to running (the started update may arrive second).
+    /// finished row is never set back to running (the started update may arrive second). A
+    /// finished run's retry_at is written unless its retry was claimed already (a claim that
+    /// overtook this update) or its job was deleted.
     private func flushUpdates() {
         guard !updateInFlight, !retryTimer.isActive, !pendingUpdates.isEmpty else { return }
         let batch = Self.merged(pendingUpdates)
@@ -117,6 +126,7 @@ public final class PostgresRunStore: RunStore {
         var starts = PostgresArrayLiteral(), finishes = PostgresArrayLiteral(), codes = PostgresArrayLiteral()
         var signals = PostgresArrayLiteral(), outputs = PostgresArrayLiteral(), truncated = PostgresArrayLiteral()
         var rss = PostgresArrayLiteral(), cpuUser = PostgresArrayLiteral(), cpuSystem = PostgresArrayLiteral()
+        var retryAts = PostgresArrayLiteral()
         for run in batch {
             ids.append(String(run.id))
             pids.append(run.workerPID.map(String.init))
@@ -130,6 +140,7 @@ public final class PostgresRunStore: RunStore {
             rss.append(run.maxRSSKilobytes.map(String.init))
             cpuUser.append(run.cpuUserMilliseconds.map(String.init))
             cpuSystem.append(run.cpuSystemMilliseconds.map(String.init))
+            retryAts.append(run.retryAt.map { RFC3339.format(milliseconds: $0) })
         }
         let sql = """
             UPDATE job_run r SET
@@ -143,13 +154,20 @@ public final class PostgresRunStore: RunStore {
                 output_truncated = u.truncated OR r.output_truncated,
                 max_rss_kb = coalesce(u.rss, r.max_rss_kb),
                 cpu_user_ms = coalesce(u.cpu_user, r.cpu_user_ms),
-                cpu_system_ms = coalesce(u.cpu_system, r.cpu_system_ms)
+                cpu_system_ms = coalesce(u.cpu_system, r.cpu_system_ms),
+                retry_at = CASE WHEN u.retry_at IS NOT NULL AND EXISTS (SELECT 1 FROM job j WHERE j.id = r.job_id)
+                                 AND NOT EXISTS (SELECT 1 FROM job_run n WHERE n.job_id = r.job_id
+                                                 AND n.scheduled_at = r.scheduled_at AND n.attempt = r.attempt + 1)
+                           THEN u.retry_at ELSE r.retry_at END
             FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::integer[],
-                        $7::integer[], $8::text[], $9::boolean[], $10::integer[], $11::bigint[], $12::bigint[])
-                AS u(id, pid, status, started_at, finished_at, exit_code, signal, output, truncated, rss, cpu_user, cpu_system)
+                        $7::integer[], $8::text[], $9::boolean[], $10::integer[], $11::bigint[], $12::bigint[],
+                        $13::timestamptz[])
+                AS u(id, pid, status, started_at, finished_at, exit_code, signal, output, truncated, rss, cpu_user, cpu_system,
+                     retry_at)
             WHERE r.id = u.id
             """
-        let parameters = [ids, pids, statuses, starts, finishes, codes, signals, outputs, truncated, rss, cpuUser, cpuSystem].map(\.text)
+        let parameters = [ids, pids, statuses, starts, finishes, codes, signals, outputs, truncated, rss, cpuUser, cpuSystem,
+                          retryAts].map(\.text)
         postgres.send(PostgresQuery(prepared: "dsched_update_runs", sql, parameters) { [self] outcome in
             updateInFlight = false
             if case .failure(let error) = outcome {

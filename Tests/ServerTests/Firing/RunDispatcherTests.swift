@@ -14,7 +14,8 @@ private final class RecordingRunStore: RunStore {
     var finishedRuns: [Run] = []
     var doneJobs: [Int64] = []
 
-    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, completion: @escaping (Result<[Run], StoreError>) -> Void) {
+    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, concurrency: JobDraft.Concurrency,
+               completion: @escaping (Result<[Run], StoreError>) -> Void) {
         let runs = claims.filter { claimed.insert($0).inserted }.map { claim -> Run in
             nextID += 1
             return Run(id: nextID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt, nodeID: nodeID,
@@ -32,6 +33,11 @@ private final class RecordingRunStore: RunStore {
     func runs(jobID: Int64, before: Int64, limit: Int, completion: @escaping (Result<[Run], StoreError>) -> Void) { completion(.success([])) }
     func lastTicks(jobIDs: [Int64], completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void) { completion(.success([:])) }
     func markLost(nodeID: String, completion: @escaping (Result<Int, StoreError>) -> Void) { completion(.success(0)) }
+    func retries(jobIDs: [Int64], completion: @escaping (Result<[StoredRetry], StoreError>) -> Void) { completion(.success([])) }
+    func dueRetries(within milliseconds: Int64, limit: Int, completion: @escaping (Result<[StoredRetry], StoreError>) -> Void) {
+        completion(.success([]))
+    }
+    func dropRetries(runIDs: [Int64]) {}
 }
 
 /// A WorkerPool with `slots` free slots that keeps what it was sent.
