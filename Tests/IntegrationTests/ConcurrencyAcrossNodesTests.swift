@@ -1,12 +1,14 @@
-// `concurrency: forbid` holds across nodes (issue 12, hole 4), over two real nodes: a job
-// whose run lasts several ticks moves (its owner stops gracefully, handing its jobs back at
-// once while its run goes on under a long --shutdown-grace); the new owner records each tick
-// `skipped`, naming the run and node still going, until that run ends, and no two runs of the
-// job overlap. Scripts log their start and end times to a file.
+// `concurrency: forbid` and `replace` hold across nodes (issue 12, hole 4), over two real
+// nodes. forbid: a job whose run lasts several ticks moves (its owner stops gracefully, handing
+// its jobs back at once while its run goes on under a long --shutdown-grace); the new owner
+// records each tick `skipped`, naming the run and node still going, until that run ends, and no
+// two runs of the job overlap (scripts log their start and end times to a file). replace: a
+// run of the job on the node that does not own it (a run-now served there) is cancelled by the
+// owner's next tick.
 import Foundation
 import XCTest
 
-final class ForbidAcrossNodesTests: NodesTestCase {
+final class ConcurrencyAcrossNodesTests: NodesTestCase {
     private var marks: URL!
 
     override func setUpWithError() throws {
@@ -36,11 +38,17 @@ final class ForbidAcrossNodesTests: NodesTestCase {
         return runs
     }
 
-    func testANewOwnerSkipsTicksWhileTheOldOwnersRunGoesOnAndNoRunsOverlap() throws {
+    /// Nodes "a" and "b" of one cluster; their processes and clients by id.
+    private func twoNodes() throws -> [String: (server: ServerProcess, client: RawClient)] {
         var nodes: [String: (server: ServerProcess, client: RawClient)] = [:]
         for id in ["a", "b"] {
             nodes[id] = try launchMember(id, ["--workers", "1", "--reload-interval", "0.5", "--shutdown-grace", "30"])
         }
+        return nodes
+    }
+
+    func testANewOwnerSkipsTicksWhileTheOldOwnersRunGoesOnAndNoRunsOverlap() throws {
+        let nodes = try twoNodes()
         let job = try createJob(nodes["a"]!.client, """
             {"name":"long","frequency":"1s","concurrency":"forbid",
              "script":"echo \\"$DSCHED_RUN_ID start $(date +%s%N)\\" >> \(marks.path); sleep 5; echo \\"$DSCHED_RUN_ID end $(date +%s%N)\\" >> \(marks.path)"}
@@ -71,5 +79,26 @@ final class ForbidAcrossNodesTests: NodesTestCase {
             let end = try XCTUnwrap(earlier.value.end, "run \(earlier.key) ended before run \(later.key) started")
             XCTAssertLessThanOrEqual(end, later.value.start, "run \(later.key) started before run \(earlier.key) ended")
         }
+    }
+
+    func testAReplaceJobsTickCancelsItsRunOnAnotherNode() throws {
+        let nodes = try twoNodes()
+        // Every 3 s from now: the first tick comes about 3 s after the run-now below.
+        let start = ISO8601DateFormatter().string(from: Date())
+        let job = try createJob(nodes["a"]!.client, """
+            {"name":"replaced","frequency":"3s","startdate":"\(start)","concurrency":"replace","script":"sleep 60"}
+            """)
+        let owner = try waitForOwner(of: job)
+        let other = owner == "a" ? "b" : "a"
+        let response = try nodes[other]!.client.request("POST", "/jobs/\(job)/run")
+        XCTAssertEqual(response.status, 201, response.bodyText)
+        let runNow = try XCTUnwrap(response.object["id"] as? Int)
+        XCTAssertTrue(try waitUntil(timeout: 20) {
+            try database.query("SELECT status FROM job_run WHERE id = \(runNow)") == "cancelled"
+        }, "the owner's tick had the run on \(other) cancelled")
+        XCTAssertEqual(try database.query("SELECT node_id FROM job_run WHERE id = \(runNow)"), other)
+        XCTAssertNotEqual(try database.query("""
+            SELECT count(*) FROM job_run WHERE job_id = \(job) AND node_id = '\(owner)' AND status IN ('running', 'succeeded')
+            """), "0", "the owner runs its tick")
     }
 }
