@@ -37,9 +37,11 @@ extension PostgresRunStore {
             WHERE ins.attempt > 1 AND r.job_id = ins.job_id AND r.scheduled_at = ins.scheduled_at
               AND r.attempt = ins.attempt - 1 AND r.retry_at IS NOT NULL
         )
-        SELECT \(columns), (SELECT c.elsewhere FROM c WHERE c.concurrency = 'replace' AND c.job_id = ins.job_id
-                                 AND c.scheduled_at = ins.scheduled_at AND c.attempt = ins.attempt)
-        FROM ins
+        SELECT \(columns), x.replaces
+        FROM ins LEFT JOIN (
+            SELECT job_id AS x_job, scheduled_at AS x_tick, attempt AS x_attempt, elsewhere AS replaces
+            FROM c WHERE concurrency = 'replace' AND elsewhere IS NOT NULL
+        ) x ON x.x_job = ins.job_id AND x.x_tick = ins.scheduled_at AND x.x_attempt = ins.attempt
         """
 
     /// "id node,id node" → run id → node id.
