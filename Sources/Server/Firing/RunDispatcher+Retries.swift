@@ -1,11 +1,12 @@
-// RunDispatcher+Retries: retries timed on this node. A retry is decided when a run ends
-// (`record`), written with the run's end as its retry_at, and timed here so that it fires on
-// time in the common case. The store is the truth: a node that adopts a job reads its retries,
+// RunDispatcher+Retries: how a run's end is recorded, and retries. A retry is decided when a
+// run ends (`record`), written with the run's end as its retry_at, and timed here so that it
+// fires on time in the common case. The store is the truth: a node that adopts a job reads its retries,
 // and every node polls the ones coming due (RetryPoll) and times those of its jobs it does not
 // hold yet; the UNIQUE (job_id, scheduled_at, attempt) row makes a retry that two nodes claim
 // run once. Retries waiting are bounded per job (`maxWaitingPerJob`) and on the node
 // (`maxBacklog`); a retry over the bound is dropped — its retry_at cleared — with a warning.
 import Logging
+import Worker
 
 extension RunDispatcher {
     /// Times a retry (due at epoch ms `due`) of the run `runID`; false when over the bound
@@ -62,18 +63,38 @@ extension RunDispatcher {
         }
     }
 
-    /// A `replace` job's tick won while runs of the job were unfinished on other nodes: their
-    /// nodes are asked to cancel them (the new run does not wait, as with runs on this node).
-    func replaceElsewhere(_ run: Run) {
-        guard !run.replaces.isEmpty else { return }
-        var byNode: [String: [Int64]] = [:]
-        for (runID, nodeID) in run.replaces {
-            byNode[nodeID, default: []].append(runID)
+    // MARK: - Results
+
+    /// Records how a run ended; a failed, timed-out or lost run with attempts left gets its
+    /// retry, written with the same update (retry_at) and timed here while the job is in the
+    /// book. A job no longer in the book (moved, deleted) is left to its owner's store reads.
+    func record(_ run: LiveRuns.Run, status: Run.Status, result: WorkerMessage.RunResult?, output: String) {
+        let claim = run.claim
+        let finishedAt = result?.finishedAt ?? reactor.nowMilliseconds
+        let job = book.job(claim.jobID)
+        let policy = job.map { RetryPolicy($0.definition) } ?? run.retry
+        var retryAt: Int64?
+        if policy.retries(status, attempt: claim.attempt) {
+            let due = finishedAt + policy.delay(attempt: claim.attempt)
+            let next = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
+            if job == nil || scheduleRetry(next, at: due, after: run.runID) {
+                retryAt = due
+            }
         }
-        for (nodeID, runIDs) in byNode {
-            logger.info("runs on another node replaced", metadata: [
-                "job_id": "\(run.jobID)", "run_id": "\(run.id)", "node_id": "\(nodeID)", "replaced": "\(runIDs.sorted())"])
-            cancelElsewhere(runIDs.sorted(), nodeID)
+        runStore.finished(Run(
+            id: run.runID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt,
+            nodeID: configuration.nodeID, workerPID: run.workerPID, status: status,
+            startedAt: result?.startedAt ?? run.startedAt, finishedAt: finishedAt,
+            exitCode: result?.exitCode, signal: result?.signal, output: output, outputTruncated: result?.outputTruncated ?? false,
+            maxRSSKilobytes: result?.maxRSSKilobytes, cpuUserMilliseconds: result?.cpuUserMilliseconds,
+            cpuSystemMilliseconds: result?.cpuSystemMilliseconds, retryAt: retryAt))
+        guard let job else { return }
+        if let started = result?.startedAt, let finished = result?.finishedAt, finished >= started {
+            onRunTime(claim.jobID, Double(finished - started))
+        }
+        if !policy.retries(status, attempt: claim.attempt) && !job.definition.repeats {
+            // A one-shot's only run ended (also cancelled): nothing is left to fire.
+            finish(jobID: claim.jobID)
         }
     }
 }

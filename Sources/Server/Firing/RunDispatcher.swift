@@ -313,39 +313,4 @@ final class RunDispatcher: WorkerPoolDelegate {
             record(run, status: .lost, result: nil, output: "")
         }
     }
-
-    // MARK: - Results
-
-    /// Records how a run ended; a failed, timed-out or lost run with attempts left gets its
-    /// retry, written with the same update (retry_at) and timed here while the job is in the
-    /// book. A job no longer in the book (moved, deleted) is left to its owner's store reads.
-    func record(_ run: LiveRuns.Run, status: Run.Status, result: WorkerMessage.RunResult?, output: String) {
-        let claim = run.claim
-        let finishedAt = result?.finishedAt ?? reactor.nowMilliseconds
-        let job = book.job(claim.jobID)
-        let policy = job.map { RetryPolicy($0.definition) } ?? run.retry
-        var retryAt: Int64?
-        if policy.retries(status, attempt: claim.attempt) {
-            let due = finishedAt + policy.delay(attempt: claim.attempt)
-            let next = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
-            if job == nil || scheduleRetry(next, at: due, after: run.runID) {
-                retryAt = due
-            }
-        }
-        runStore.finished(Run(
-            id: run.runID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt,
-            nodeID: configuration.nodeID, workerPID: run.workerPID, status: status,
-            startedAt: result?.startedAt ?? run.startedAt, finishedAt: finishedAt,
-            exitCode: result?.exitCode, signal: result?.signal, output: output, outputTruncated: result?.outputTruncated ?? false,
-            maxRSSKilobytes: result?.maxRSSKilobytes, cpuUserMilliseconds: result?.cpuUserMilliseconds,
-            cpuSystemMilliseconds: result?.cpuSystemMilliseconds, retryAt: retryAt))
-        guard let job else { return }
-        if let started = result?.startedAt, let finished = result?.finishedAt, finished >= started {
-            onRunTime(claim.jobID, Double(finished - started))
-        }
-        if !policy.retries(status, attempt: claim.attempt) && !job.definition.repeats {
-            // A one-shot's only run ended (also cancelled): nothing is left to fire.
-            finish(jobID: claim.jobID)
-        }
-    }
 }
