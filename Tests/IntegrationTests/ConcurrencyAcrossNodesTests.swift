@@ -97,6 +97,10 @@ final class ConcurrencyAcrossNodesTests: NodesTestCase {
             try database.query("SELECT status FROM job_run WHERE id = \(runNow)") == "cancelled"
         }, "the owner's tick had the run on \(other) cancelled")
         XCTAssertEqual(try database.query("SELECT node_id FROM job_run WHERE id = \(runNow)"), other)
+        // Cancelled from the owner, not by a tick of \(other)'s own (had the job moved there).
+        XCTAssertEqual(try redis(["HGET", "\(database.name):job_processed", String(job)]), owner, "the job stayed on \(owner)")
+        XCTAssertEqual(try database.query("SELECT count(*) FROM job_run WHERE job_id = \(job) AND node_id = '\(other)'"), "1",
+                       "\(other) ran only the run-now")
         XCTAssertNotEqual(try database.query("""
             SELECT count(*) FROM job_run WHERE job_id = \(job) AND node_id = '\(owner)' AND status IN ('running', 'succeeded')
             """), "0", "the owner runs its tick")
