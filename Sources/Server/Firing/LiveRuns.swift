@@ -35,6 +35,11 @@ struct LiveRuns {
     /// Run ids of a job that are live on this node.
     func runIDs(of jobID: Int64) -> Set<Int64> { byJob[jobID] ?? [] }
 
+    /// Whether a run of this tick and attempt is live here.
+    func holds(_ claim: TickClaim) -> Bool {
+        runIDs(of: claim.jobID).contains { runs[$0]?.claim == claim }
+    }
+
     /// Whether a job has a run live or a tick being claimed (what forbid and replace look at).
     func isBusy(_ jobID: Int64) -> Bool {
         byJob[jobID] != nil || isClaiming(jobID)

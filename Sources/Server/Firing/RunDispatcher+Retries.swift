@@ -42,7 +42,9 @@ extension RunDispatcher {
         guard !stopping else { return }
         var dropped: [Int64] = []
         for retry in stored {
-            guard let job = book.job(retry.claim.jobID), !job.definition.paused else { continue }
+            // A retry whose run is live here already (the read raced its claim) is not fired
+            // again: under replace, that would cancel its own run.
+            guard let job = book.job(retry.claim.jobID), !job.definition.paused, !live.holds(retry.claim) else { continue }
             if !scheduleRetry(retry.claim, at: retry.dueAt, after: retry.runID) {
                 dropped.append(retry.runID)
             }

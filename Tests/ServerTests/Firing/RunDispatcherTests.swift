@@ -183,6 +183,15 @@ final class RunDispatcherTests: XCTestCase {
         XCTAssertEqual(dispatcher.pendingRetries, 0, "a disowned job's retries are dropped here (they stay in the store)")
     }
 
+    func testAStoredRetryWhoseRunIsLiveHereIsNotFiredAgain() {
+        place(10, concurrency: .replace)
+        dispatcher.fire(jobID: 10, tick: t0, attempt: 2)
+        XCTAssertEqual(dispatcher.waitingRuns, 1, "the retry's run (attempt 2) is live here")
+        dispatcher.takeStoredRetries([StoredRetry(runID: 99, claim: TickClaim(jobID: 10, scheduledAt: t0, attempt: 2), dueAt: t0)])
+        XCTAssertEqual(dispatcher.pendingRetries, 0, "a poll that read the retry before its claim committed does not time it again")
+        XCTAssertTrue(store.finishedRuns.isEmpty, "so no second firing replaces (cancels) the retry's own run")
+    }
+
     func testAStopRecordsTheRunsThatNeverReachedAWorker() {
         place(6)
         dispatcher.fire(jobID: 6, tick: t0 + 1_000, attempt: 1)
