@@ -3,6 +3,7 @@
 //     Ownership (cluster) ─own/disown/refresh─► JobAdoption ─► JobBook ─► timing wheel
 //     wheel: tick ─► JobBook.tickExpired ─► RunDispatcher.fire ─► RunStore.claim ─► WorkerPool
 //            retry ─► RunDispatcher.retryDue
+//     RetryPoll (store: retries due, any node's) ─► RunDispatcher.takeStoredRetries ─► wheel
 //     WorkerPool ─► RunDispatcher (started, finished, lost) ─► RunStore; run times ─► Ownership
 //
 // It owns the one ReactorTimingWheel both kinds of timer live in and routes its expiries; the
@@ -40,6 +41,7 @@ public final class FiringLayer {
     private var book: JobBook!
     private var dispatcher: RunDispatcher!
     private var adoption: JobAdoption!
+    private var retryPoll: RetryPoll!
 
     public init(reactor: Reactor, configuration: Configuration, jobStore: RecentJobsCache, runStore: RunStore,
                 workers: WorkerPool, ownership: Ownership, logger: Logger) {
@@ -63,6 +65,8 @@ public final class FiringLayer {
         adopting.storeRetryInterval = configuration.storeRetryInterval
         adoption = JobAdoption(reactor: reactor, configuration: adopting, jobStore: jobStore, runStore: runStore, book: book,
                                dispatcher: dispatcher, ownership: ownership, logger: logger)
+        retryPoll = RetryPoll(reactor: reactor, runStore: runStore, dispatcher: dispatcher, logger: logger)
+        dispatcher.cancelElsewhere = { [unowned ownership] runIDs, nodeID in ownership.cancelRuns(runIDs, on: nodeID) }
         book.onScheduled = { [unowned ownership] job, times in ownership.jobScheduled(job, times: times) }
         book.onUnscheduled = { [unowned ownership] id in ownership.jobUnscheduled(id) }
         dispatcher.onRunTime = { [unowned ownership] id, milliseconds in ownership.runTook(jobID: id, milliseconds: milliseconds) }
@@ -77,12 +81,14 @@ public final class FiringLayer {
     public func start() {
         workers.start()
         adoption.start()
+        retryPoll.start()
     }
 
     /// Stops firing, lets the runs in flight finish and their results reach the store (for at
     /// most `grace` seconds), then stops the workers and calls `completion`.
     public func stop(grace: Double, completion: @escaping () -> Void) {
         adoption.stop()
+        retryPoll.stop()
         dispatcher.stop(grace: grace, completion: completion)
     }
 

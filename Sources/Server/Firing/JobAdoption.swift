@@ -8,8 +8,10 @@
 // `fullReloadEvery`-th reload compares all versions, which is how deletions made elsewhere
 // are seen), and at once when a change is heard. Each reload asks from the change mark the
 // last one returned, so a change that commits late (a long transaction) is read by the first
-// reload after its commit, not only by the next full one. (The runs a previous process with
-// this node's id left unfinished are recorded lost before the firing layer starts: NodeLease.)
+// reload after its commit, not only by the next full one. The retries recorded for adopted
+// jobs are read with each batch and timed by the dispatcher; a disowned job's are dropped here
+// (they stay in the store for its next owner). (The runs a previous process with this node's
+// id left unfinished are recorded lost before the firing layer starts: NodeLease.)
 import EventLoop
 import Logging
 
@@ -94,6 +96,8 @@ final class JobAdoption: OwnershipDelegate {
             adopting.remove(id)
             book.remove(id)
         }
+        // Their retries are in the store, where the next owner reads them.
+        dispatcher.dropRetries(of: Set(ids))
     }
 
     func deleted(_ ids: [Int64]) {
@@ -173,7 +177,25 @@ final class JobAdoption: OwnershipDelegate {
                 changedWhileAdopting.subtract(stale)
                 refresh(Array(stale))
                 logger.info("jobs adopted", metadata: ["jobs": "\(jobs.count)", "scheduled": "\(book.scheduledCount)"])
+                takeRetries(of: jobs.map(\.id))
                 adopt()
+            }
+        }
+    }
+
+    /// The retries recorded for adopted jobs (decided by their previous owner, or by the lease
+    /// sweep for a dead node's runs) are timed here. Should the read fail, RetryPoll still
+    /// finds each before it is due.
+    private func takeRetries(of jobIDs: [Int64]) {
+        runStore.retries(jobIDs: jobIDs) { [self] outcome in
+            switch outcome {
+            case .success(let retries):
+                if !retries.isEmpty {
+                    logger.info("retries of adopted jobs taken", metadata: ["retries": "\(retries.count)"])
+                }
+                dispatcher.takeStoredRetries(retries.filter { owned.contains($0.claim.jobID) })
+            case .failure(let error):
+                logger.warning("retries of adopted jobs not read; the poll takes them", metadata: ["jobs": "\(jobIDs.count)", "error": "\(error)"])
             }
         }
     }

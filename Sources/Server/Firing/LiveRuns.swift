@@ -10,6 +10,9 @@ struct LiveRuns {
     struct Run: Equatable {
         let runID: Int64
         let claim: TickClaim
+        /// Its job's retry rule when it was claimed: a run that ends after its job moved (or
+        /// was dropped from the book) still records its retry for the job's next owner.
+        let retry: RetryPolicy
         var workerPID: Int32?
         /// Epoch ms when its script started.
         var startedAt: Int64?
@@ -38,7 +41,7 @@ struct LiveRuns {
     /// Every live run id (O(runs)).
     var allRunIDs: [Int64] { Array(runs.keys) }
 
-    /// Whether a run of exactly this tick and attempt is live.
+    /// Whether a run of exactly this tick and attempt is live here.
     func holds(_ claim: TickClaim) -> Bool {
         runIDs(of: claim.jobID).contains { runs[$0]?.claim == claim }
     }
@@ -75,9 +78,9 @@ struct LiveRuns {
     }
 
     /// A won run; `maxConcurrency` is its job's (nil: the node's cap), and holds for the job's
-    /// runs from now on.
-    mutating func insert(runID: Int64, claim: TickClaim, maxConcurrency: Int?) {
-        runs[runID] = Run(runID: runID, claim: claim)
+    /// runs from now on; `retry` is its job's retry rule.
+    mutating func insert(runID: Int64, claim: TickClaim, maxConcurrency: Int?, retry: RetryPolicy = .never) {
+        runs[runID] = Run(runID: runID, claim: claim, retry: retry)
         byJob[claim.jobID, default: []].insert(runID)
         limits[claim.jobID] = maxConcurrency
     }

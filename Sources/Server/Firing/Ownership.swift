@@ -16,6 +16,9 @@ public protocol Ownership: AnyObject {
     func jobAdopted(_ jobID: Int64)
     /// A run of a job took this long on this node (ms).
     func runTook(jobID: Int64, milliseconds: Double)
+    /// Asks the node running these runs to stop them (a `replace` job's tick claimed here
+    /// while they were unfinished there).
+    func cancelRuns(_ runIDs: [Int64], on node: String)
 }
 
 /// The firing layer, as the ownership source drives it.

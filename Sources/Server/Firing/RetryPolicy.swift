@@ -8,6 +8,9 @@ struct RetryPolicy: Equatable {
     /// The longest wait before a retry (30 days, in ms), whatever the back-off and attempt.
     static let maxDelay: Int64 = 30 * 86_400_000
 
+    /// No retry.
+    static let never = RetryPolicy(retries: 0, backoff: 0)
+
     /// Attempts allowed beyond the first.
     let retries: Int
     /// The first retry's delay, ms.

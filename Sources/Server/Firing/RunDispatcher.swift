@@ -9,14 +9,18 @@
 // won are run, so several nodes holding a job fire each tick once between them. A claim whose
 // reply was lost is made again with `reclaim` (RunDispatcher+LostClaims). `forbid`
 // records a tick `skipped` while a run of the job is live or being claimed; `replace` cancels
-// the live runs first. Won runs wait for a worker slot in a FairQueue (round-robin by job; at
+// the live runs first. Across nodes (the job just moved while its run goes on where it was),
+// the claim statement does the same from the job's unfinished rows: it records the tick
+// skipped naming that run and node, or returns the runs for their node to cancel. Won runs wait for a worker slot in a FairQueue (round-robin by job; at
 // most the job's `max_concurrency`, within the node's `maxRunningPerJob`, of one job on the
 // workers at once); a tick of a job that already has `maxWaitingPerJob` runs waiting, or that
 // finds `maxBacklog` waiting on the node, is recorded `skipped` with the reason (late ticks
 // are coalesced, never queued without bound).
-// Failed, timed-out and lost runs are retried while attempts remain (RetryPolicy); a job with
-// `repeat: false` is marked done after its run. While the node lease is fenced, nothing is
-// claimed and the live runs are stopped and recorded lost (RunDispatcher+Fence).
+// Failed, timed-out and lost runs are retried while attempts remain (RetryPolicy): the retry is
+// recorded with the run's end (retry_at) and timed here; any owner of the job takes it from the
+// store (RunDispatcher+Retries). A job with `repeat: false` is marked done after its run. While
+// the node lease is fenced, nothing is claimed and the live runs are stopped and recorded lost
+// (RunDispatcher+Fence).
 import EventLoop
 import Logging
 import Worker
@@ -52,7 +56,9 @@ final class RunDispatcher: WorkerPoolDelegate {
     let timers: TickTimers
     let logger: Logger
     var live = LiveRuns()
+    /// Retries timed on this node, by wheel key, and the key of each.
     var retries: [Int64: TickClaim] = [:]
+    var retryKeys: [TickClaim: Int64] = [:]
     /// Retries waiting, per job (bounded by `maxWaitingPerJob`).
     var retryCounts = JobCounts()
     var nextRetryKey: Int64 = 0
@@ -77,6 +83,8 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     /// Told how long each run took (ms), for the job's weight.
     var onRunTime: (_ jobID: Int64, _ milliseconds: Double) -> Void = { _, _ in }
+    /// Asks another node to cancel runs of its (a `replace` job's tick claimed here).
+    var cancelElsewhere: (_ runIDs: [Int64], _ nodeID: String) -> Void = { _, _ in }
 
     init(reactor: Reactor, configuration: Configuration, runStore: RunStore, workers: WorkerPool, book: JobBook,
          timers: TickTimers, logger: Logger) {
@@ -120,7 +128,7 @@ final class RunDispatcher: WorkerPoolDelegate {
             switch job.definition.concurrency {
             case .forbid:
                 runStore.claim([claim], nodeID: configuration.nodeID, skipReason: "forbid: a run of this job is live",
-                               reclaim: reclaim) { _ in }
+                               concurrency: .allow, reclaim: reclaim) { _ in }
                 return
             case .replace:
                 cancel(runIDs: Array(live.runIDs(of: jobID)), reason: "replaced by a newer tick (concurrency: replace)")
@@ -129,10 +137,11 @@ final class RunDispatcher: WorkerPoolDelegate {
             }
         }
         if let reason = coalesceReason(jobID, misfire: misfire) {
-            runStore.claim([claim], nodeID: configuration.nodeID, skipReason: reason, reclaim: reclaim) { _ in }
+            runStore.claim([claim], nodeID: configuration.nodeID, skipReason: reason, concurrency: .allow,
+                           reclaim: reclaim) { _ in }
             return
         }
-        claimAndDispatch(claim, job: job, misfire: misfire, reclaim: reclaim)
+        claimAndDispatch(claim, job: job, misfire: misfire, concurrency: job.definition.concurrency, reclaim: reclaim)
     }
 
     /// Why a new run of the job cannot wait for a worker now (its own or the node's bound), or
@@ -159,21 +168,13 @@ final class RunDispatcher: WorkerPoolDelegate {
     /// Records a tick `skipped` without running it (`reason` goes to the log).
     func skip(jobID: Int64, tick: Int64, reason: String) {
         logger.info("tick skipped", metadata: ["job_id": "\(jobID)", "scheduled_at": "\(tick)", "reason": "\(reason)"])
-        runStore.claim([TickClaim(jobID: jobID, scheduledAt: tick, attempt: 1)], nodeID: configuration.nodeID, skipReason: reason,
-                       reclaim: false) { _ in }
+        runStore.claim([TickClaim(jobID: jobID, scheduledAt: tick, attempt: 1)], nodeID: configuration.nodeID, skipReason: reason) { _ in }
     }
 
     /// A job with no tick left: marked done and dropped from the book.
     func finish(jobID: Int64) {
         runStore.markDone(jobID: jobID)
         book.remove(jobID)
-    }
-
-    /// A retry's timer expired.
-    func retryDue(key: Int64) {
-        guard let claim = retries.removeValue(forKey: key) else { return }
-        retryCounts.remove(claim.jobID)
-        fire(jobID: claim.jobID, tick: claim.scheduledAt, attempt: claim.attempt)
     }
 
     /// Runs a job now, outside its schedule (`POST /jobs/{id}/run`).
@@ -203,13 +204,14 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     /// Claims a tick and queues the won run. `completion` (a run-now) hears the run, or nil when
     /// the tick was claimed already; without one (a scheduled tick), a store failure makes the
-    /// tick wait for the store. A row this node already runs (a reclaim of a tick that fired
-    /// twice) counts as claimed already.
-    func claimAndDispatch(_ claim: TickClaim, job: Job, misfire: Bool, reclaim: Bool = false,
-                          completion: ((Result<Run?, StoreError>) -> Void)? = nil) {
+    /// tick wait for the store. `concurrency`: the policy the claim keeps against the job's
+    /// runs on other nodes (a run-now: none). A row this node already runs (a reclaim of a tick
+    /// that fired twice) counts as claimed already.
+    func claimAndDispatch(_ claim: TickClaim, job: Job, misfire: Bool, concurrency: JobDraft.Concurrency = .allow,
+                          reclaim: Bool = false, completion: ((Result<Run?, StoreError>) -> Void)? = nil) {
         live.claimStarted(job.id)
         let cancelled = cancellations[job.id]
-        runStore.claim([claim], nodeID: configuration.nodeID, skipReason: nil, reclaim: reclaim) { [self] outcome in
+        runStore.claim([claim], nodeID: configuration.nodeID, skipReason: nil, concurrency: concurrency, reclaim: reclaim) { [self] outcome in
             live.claimEnded(job.id)
             let cancelledMeanwhile = cancellations[job.id] != cancelled
             if !live.isClaiming(job.id) {
@@ -222,6 +224,12 @@ final class RunDispatcher: WorkerPoolDelegate {
                     return
                 }
                 completion?(.success(run))
+                guard run.status == .pending else {
+                    // forbid: a run of the job is live on another node (the row says which).
+                    return logger.info("tick skipped", metadata: [
+                        "job_id": "\(job.id)", "run_id": "\(run.id)", "scheduled_at": "\(run.scheduledAt)", "reason": "\(run.output)"])
+                }
+                replaceElsewhere(run)
                 guard !cancelledMeanwhile, !fenced else {
                     live.insert(runID: run.id, claim: TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt),
                                 maxConcurrency: job.definition.maxConcurrency)
@@ -254,7 +262,7 @@ final class RunDispatcher: WorkerPoolDelegate {
                 workerPID: nil, status: .skipped, startedAt: nil, finishedAt: reactor.nowMilliseconds, exitCode: nil, signal: nil,
                 output: reason, outputTruncated: false, maxRSSKilobytes: nil, cpuUserMilliseconds: nil, cpuSystemMilliseconds: nil))
         }
-        live.insert(runID: run.id, claim: claim, maxConcurrency: job.definition.maxConcurrency)
+        live.insert(runID: run.id, claim: claim, maxConcurrency: job.definition.maxConcurrency, retry: RetryPolicy(job.definition))
         waiting.append(request, jobID: job.id, ignoringJobLimit: misfire)
         workerReady()
     }
@@ -301,40 +309,6 @@ final class RunDispatcher: WorkerPoolDelegate {
             guard let run = live.remove(request.runID) else { continue }
             logger.warning("run lost", metadata: ["run_id": "\(request.runID)", "job_id": "\(request.jobID)"])
             record(run, status: .lost, result: nil, output: "")
-        }
-    }
-
-    // MARK: - Results
-
-    func record(_ run: LiveRuns.Run, status: Run.Status, result: WorkerMessage.RunResult?, output: String) {
-        let claim = run.claim
-        let now = reactor.nowMilliseconds
-        runStore.finished(Run(
-            id: run.runID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt,
-            nodeID: configuration.nodeID, workerPID: run.workerPID, status: status,
-            startedAt: result?.startedAt ?? run.startedAt, finishedAt: result?.finishedAt ?? now,
-            exitCode: result?.exitCode, signal: result?.signal, output: output, outputTruncated: result?.outputTruncated ?? false,
-            maxRSSKilobytes: result?.maxRSSKilobytes, cpuUserMilliseconds: result?.cpuUserMilliseconds,
-            cpuSystemMilliseconds: result?.cpuSystemMilliseconds))
-        guard let job = book.job(claim.jobID) else { return }
-        if let started = result?.startedAt, let finished = result?.finishedAt, finished >= started {
-            onRunTime(claim.jobID, Double(finished - started))
-        }
-        let policy = RetryPolicy(job.definition)
-        if policy.retries(status, attempt: claim.attempt) {
-            // Pending retries are bounded like waiting runs: per job and on the node.
-            guard retryCounts.count(of: claim.jobID) < configuration.maxWaitingPerJob, retries.count < configuration.maxBacklog else {
-                logger.warning("retry dropped: too many retries of this job wait", metadata: [
-                    "job_id": "\(claim.jobID)", "run_id": "\(run.runID)", "retries_waiting": "\(retryCounts.count(of: claim.jobID))"])
-                return
-            }
-            nextRetryKey += 1
-            retries[nextRetryKey] = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
-            retryCounts.add(claim.jobID)
-            timers.schedule(FiringTimer(kind: .retry, id: nextRetryKey), at: now + policy.delay(attempt: claim.attempt))
-        } else if !job.definition.repeats {
-            // A one-shot's only run ended (also cancelled): nothing is left to fire.
-            finish(jobID: claim.jobID)
         }
     }
 }

@@ -23,6 +23,12 @@ public struct Run: Equatable, Sendable {
     public var maxRSSKilobytes: Int? = nil
     public var cpuUserMilliseconds: Int64? = nil
     public var cpuSystemMilliseconds: Int64? = nil
+    /// When this run's retry (attempt + 1) is due, epoch ms: set by the update that records a
+    /// failed, timed-out or lost end (RetryPolicy), cleared when the retry is claimed.
+    public var retryAt: Int64? = nil
+    /// A claimed run of a `replace` job: the job's runs unfinished on other nodes when it was
+    /// claimed (run id → node id), which their nodes are asked to cancel.
+    public var replaces: [Int64: String] = [:]
 }
 
 /// A tick claimed (or to be claimed) for one attempt.
@@ -30,4 +36,12 @@ public struct TickClaim: Hashable, Sendable {
     public let jobID: Int64
     public let scheduledAt: Int64
     public let attempt: Int
+}
+
+/// A retry recorded in the store: run `runID` ended failed, timed out or lost, and `claim` (its
+/// tick, the next attempt) is due at `dueAt` (epoch ms). Any node owning the job may take it.
+public struct StoredRetry: Equatable, Sendable {
+    public let runID: Int64
+    public let claim: TickClaim
+    public let dueAt: Int64
 }

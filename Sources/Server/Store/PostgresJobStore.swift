@@ -170,9 +170,14 @@ public final class PostgresJobStore: JobStore {
         query("SELECT \(Self.columns) FROM job WHERE id = ANY($1::bigint[])", [array.text], completion: completion)
     }
 
+    /// Deletes the row and clears the retries of its runs (retry_at), so that the index of due
+    /// retries holds no deleted job's; the runs themselves stay (history).
     public func delete(id: Int64, completion: @escaping (Result<Bool, StoreError>) -> Void) {
-        postgres.send(PostgresQuery("DELETE FROM job WHERE id = $1", [String(id)]) { outcome in
-            completion(outcome.map { $0.affectedRows > 0 }.mapError(Self.storeError))
+        let sql = "WITH gone AS (DELETE FROM job WHERE id = $1 RETURNING id), "
+            + "cleared AS (UPDATE job_run SET retry_at = NULL WHERE job_id IN (SELECT id FROM gone) AND retry_at IS NOT NULL) "
+            + "SELECT id FROM gone"
+        postgres.send(PostgresQuery(sql, [String(id)]) { outcome in
+            completion(outcome.map { !$0.rows.isEmpty }.mapError(Self.storeError))
         })
     }
 

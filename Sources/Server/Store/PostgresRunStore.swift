@@ -2,26 +2,29 @@
 //
 // Claims made while a claim statement is in flight are sent together in the next one (one
 // round trip for every tick that came due meanwhile): INSERT … SELECT FROM unnest(…) ON
-// CONFLICT DO NOTHING RETURNING — the rows returned are the ticks this node won. A claim made
-// again after its first try failed (`reclaim`) also gets back a `pending` row of the same tick
-// that this node holds: the first try's COMMIT succeeded but its reply was lost. Such a row no
-// claim takes back (its tick went elsewhere) is recorded `lost` by `recordOrphans`. Status
-// updates (started, finished) are queued and written in batches the same way; they are not
-// awaited by anyone, and a failed batch is logged and retried once the pool is back. They
-// touch only rows still pending or running: `lost` is final (issue 12, rule 1), and a late
-// result for such a row is dropped with a warning. `recordLost` is the lease sweep's write.
+// CONFLICT DO NOTHING RETURNING — the rows returned are the ticks this node won. The same
+// statement keeps `forbid`/`replace` across nodes (PostgresRunStore+ClaimSQL) and clears the
+// retry_at of the attempt a retry claims. A claim made again after its first try failed
+// (`reclaim`) also gets back a `pending` row of the same tick that this node holds: the first
+// try's COMMIT succeeded but its reply was lost. Such a row no claim takes back (its tick went
+// elsewhere) is recorded `lost` by `recordOrphans`. Status updates (started, finished) are
+// queued and written in batches the same way; they are not awaited by anyone, and a failed
+// batch is logged and retried once the pool is back. They touch only rows still pending or
+// running: `lost` is final (issue 12, rule 1), and a late result for such a row is dropped
+// with a warning. `recordLost` is the lease sweep's write.
 import EventLoop
 import Logging
 
 public final class PostgresRunStore: RunStore {
     let reactor: Reactor
     let postgres: PostgresPool
-    private let logger: Logger
+    let logger: Logger
 
     private struct PendingClaim {
         let claims: [TickClaim]
         let nodeID: String
         let skipReason: String?
+        let concurrency: JobDraft.Concurrency
         let reclaim: Bool
         let completion: (Result<[Run], StoreError>) -> Void
     }
@@ -52,34 +55,12 @@ public final class PostgresRunStore: RunStore {
 
     // MARK: - Claims
 
-    public func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, reclaim: Bool,
+    public func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, concurrency: JobDraft.Concurrency, reclaim: Bool,
                       completion: @escaping (Result<[Run], StoreError>) -> Void) {
-        pendingClaims.append(PendingClaim(claims: claims, nodeID: nodeID, skipReason: skipReason, reclaim: reclaim, completion: completion))
+        pendingClaims.append(PendingClaim(claims: claims, nodeID: nodeID, skipReason: skipReason, concurrency: concurrency,
+                                          reclaim: reclaim, completion: completion))
         flushClaims()
     }
-
-    /// Inserts each claim's row unless its tick has one; for a `reclaim`, also takes back the
-    /// tick's existing row when it is this node's and still `pending` (setting its status and
-    /// output to the claim's). The UPDATE sees the rows as they were before the statement, so a
-    /// row is returned by one part at most; claim columns are named apart from job_run's. A job
-    /// deleted meanwhile (on another node) is left out.
-    static let claimSQL = """
-        WITH u AS (
-            SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::boolean[])
-                AS u(claim_job, claim_tick, claim_attempt, claim_node, claim_status, claim_output, claim_reclaim)
-        ), inserted AS (
-            INSERT INTO job_run (job_id, scheduled_at, attempt, node_id, status, output)
-            SELECT claim_job, claim_tick, claim_attempt, claim_node, claim_status, claim_output FROM u
-            WHERE EXISTS (SELECT 1 FROM job j WHERE j.id = u.claim_job)
-            ON CONFLICT (job_id, scheduled_at, attempt) DO NOTHING RETURNING \(columns)
-        ), reclaimed AS (
-            UPDATE job_run SET status = u.claim_status, output = u.claim_output FROM u
-            WHERE u.claim_reclaim AND job_run.job_id = u.claim_job AND job_run.scheduled_at = u.claim_tick
-                AND job_run.attempt = u.claim_attempt AND job_run.node_id = u.claim_node AND job_run.status = 'pending'
-            RETURNING \(columns)
-        )
-        SELECT * FROM inserted UNION ALL SELECT * FROM reclaimed
-        """
 
     private func flushClaims() {
         guard !claimInFlight, !pendingClaims.isEmpty else { return }
@@ -88,7 +69,7 @@ public final class PostgresRunStore: RunStore {
         claimInFlight = true
         var jobIDs = PostgresArrayLiteral(), ticks = PostgresArrayLiteral(), attempts = PostgresArrayLiteral()
         var nodes = PostgresArrayLiteral(), statuses = PostgresArrayLiteral(), outputs = PostgresArrayLiteral()
-        var reclaims = PostgresArrayLiteral()
+        var policies = PostgresArrayLiteral(), reclaims = PostgresArrayLiteral()
         for request in batch {
             for claim in request.claims {
                 jobIDs.append(String(claim.jobID))
@@ -97,16 +78,21 @@ public final class PostgresRunStore: RunStore {
                 nodes.append(request.nodeID)
                 statuses.append(request.skipReason == nil ? Run.Status.pending.rawValue : Run.Status.skipped.rawValue)
                 outputs.append(request.skipReason ?? "")
+                policies.append(request.concurrency.rawValue)
                 reclaims.append(request.reclaim ? "t" : "f")
             }
         }
         claimSentAt = reactor.monotonicNow
-        let parameters = [jobIDs, ticks, attempts, nodes, statuses, outputs, reclaims].map(\.text)
-        postgres.send(PostgresQuery(prepared: "dsched_claim_ticks_v3", Self.claimSQL, parameters) { [self] outcome in
+        let parameters = [jobIDs, ticks, attempts, nodes, statuses, outputs, policies, reclaims].map(\.text)
+        postgres.send(PostgresQuery(prepared: "dsched_claim_ticks_v4", Self.claimSQL, parameters) { [self] outcome in
             claimInFlight = false
             switch outcome {
             case .success(let result):
-                let won = result.rows.compactMap(Self.run)
+                let won = result.rows.compactMap { row -> Run? in
+                    guard var run = Self.run(Array(row.prefix(16))) else { return nil }
+                    run.replaces = Self.runsElsewhere(row.count > 16 ? row[16] : nil)
+                    return run
+                }
                 var byClaim: [TickClaim: Run] = [:]
                 for run in won {
                     byClaim[TickClaim(jobID: run.jobID, scheduledAt: run.scheduledAt, attempt: run.attempt)] = run
@@ -142,7 +128,9 @@ public final class PostgresRunStore: RunStore {
 
     /// One statement for every update queued: each column an array, matched by run id. A
     /// finished row is never set back to running (the started update may arrive second), and
-    /// a row already final (a run recorded lost by the lease sweep) is never touched.
+    /// a row already final (a run recorded lost by the lease sweep) is never touched. A
+    /// finished run's retry_at is written unless its retry was claimed already (a claim that
+    /// overtook this update) or its job was deleted.
     private func flushUpdates() {
         guard !updateInFlight, !retryTimer.isActive, !pendingUpdates.isEmpty else { return }
         let batch = Self.merged(pendingUpdates)
@@ -153,6 +141,7 @@ public final class PostgresRunStore: RunStore {
         var starts = PostgresArrayLiteral(), finishes = PostgresArrayLiteral(), codes = PostgresArrayLiteral()
         var signals = PostgresArrayLiteral(), outputs = PostgresArrayLiteral(), truncated = PostgresArrayLiteral()
         var rss = PostgresArrayLiteral(), cpuUser = PostgresArrayLiteral(), cpuSystem = PostgresArrayLiteral()
+        var retryAts = PostgresArrayLiteral()
         for run in batch {
             ids.append(String(run.id))
             pids.append(run.workerPID.map(String.init))
@@ -166,14 +155,17 @@ public final class PostgresRunStore: RunStore {
             rss.append(run.maxRSSKilobytes.map(String.init))
             cpuUser.append(run.cpuUserMilliseconds.map(String.init))
             cpuSystem.append(run.cpuSystemMilliseconds.map(String.init))
+            retryAts.append(run.retryAt.map { RFC3339.format(milliseconds: $0) })
         }
         // Rule 1 of issue 12, `lost` is final: only rows still pending or running are
         // updated. The rows of the batch left alone (already final) come back, for the log.
         let sql = """
             WITH u AS (
                 SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::integer[],
-                                     $7::integer[], $8::text[], $9::boolean[], $10::integer[], $11::bigint[], $12::bigint[])
-                    AS u(id, pid, status, started_at, finished_at, exit_code, signal, output, truncated, rss, cpu_user, cpu_system)),
+                                     $7::integer[], $8::text[], $9::boolean[], $10::integer[], $11::bigint[], $12::bigint[],
+                                     $13::timestamptz[])
+                    AS u(id, pid, status, started_at, finished_at, exit_code, signal, output, truncated, rss, cpu_user, cpu_system,
+                         retry_at)),
             updated AS (
                 UPDATE job_run r SET
                     worker_pid = coalesce(u.pid, r.worker_pid),
@@ -186,15 +178,20 @@ public final class PostgresRunStore: RunStore {
                     output_truncated = u.truncated OR r.output_truncated,
                     max_rss_kb = coalesce(u.rss, r.max_rss_kb),
                     cpu_user_ms = coalesce(u.cpu_user, r.cpu_user_ms),
-                    cpu_system_ms = coalesce(u.cpu_system, r.cpu_system_ms)
+                    cpu_system_ms = coalesce(u.cpu_system, r.cpu_system_ms),
+                    retry_at = CASE WHEN u.retry_at IS NOT NULL AND EXISTS (SELECT 1 FROM job j WHERE j.id = r.job_id)
+                                     AND NOT EXISTS (SELECT 1 FROM job_run n WHERE n.job_id = r.job_id
+                                                     AND n.scheduled_at = r.scheduled_at AND n.attempt = r.attempt + 1)
+                               THEN u.retry_at ELSE r.retry_at END
                 FROM u
                 WHERE r.id = u.id AND r.status IN ('pending', 'running')
                 RETURNING r.id)
             SELECT r.id, r.status, r.node_id, u.status FROM job_run r JOIN u ON u.id = r.id
             WHERE NOT EXISTS (SELECT 1 FROM updated WHERE updated.id = r.id)
             """
-        let parameters = [ids, pids, statuses, starts, finishes, codes, signals, outputs, truncated, rss, cpuUser, cpuSystem].map(\.text)
-        postgres.send(PostgresQuery(prepared: "dsched_update_runs_v2", sql, parameters) { [self] outcome in
+        let parameters = [ids, pids, statuses, starts, finishes, codes, signals, outputs, truncated, rss, cpuUser, cpuSystem,
+                          retryAts].map(\.text)
+        postgres.send(PostgresQuery(prepared: "dsched_update_runs_v3", sql, parameters) { [self] outcome in
             updateInFlight = false
             updatingRunIDs = []
             switch outcome {

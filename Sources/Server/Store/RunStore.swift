@@ -1,13 +1,17 @@
 // RunStore: where runs are recorded. Claiming a tick is inserting its row: the UNIQUE (job_id,
 // scheduled_at, attempt) constraint lets exactly one node win each tick, whatever the number
-// of nodes and failovers. Completions run once, on the loop.
+// of nodes and failovers. Retries are recorded too (`retry_at` on the run that failed), so that
+// any node owning the job takes them. Completions run once, on the loop.
 public protocol RunStore: AnyObject {
     /// Inserts rows for the claims (status `pending`; or `skipped`, with `skipReason` as the
     /// row's output, when one is given); returns the runs this node won (a claim another node
-    /// already holds is absent). With `reclaim` (claims tried again after a failure), a tick's
-    /// row that this node holds `pending` is won too, and given the claim's status and output:
-    /// the first try may have committed and lost its reply.
-    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, reclaim: Bool,
+    /// already holds is absent). Under `concurrency` forbid, a claim whose job has a run
+    /// unfinished on another node is inserted `skipped`, its output naming that run and node;
+    /// under replace, a won run lists those runs in `replaces`. With `reclaim` (claims tried
+    /// again after a failure), a tick's row that this node holds `pending` is won too, and
+    /// given the claim's status and output: the first try may have committed and lost its
+    /// reply. Claiming attempt N clears the `retry_at` of attempt N − 1 of the same tick.
+    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, concurrency: JobDraft.Concurrency, reclaim: Bool,
                completion: @escaping (Result<[Run], StoreError>) -> Void)
     /// Marks runs started on a worker.
     func started(runID: Int64, workerPID: Int32, at: Int64)
@@ -33,4 +37,19 @@ public protocol RunStore: AnyObject {
     /// their run ids.
     func recordOrphans(nodeID: String, holding: [Int64], olderThan seconds: Double,
                        completion: @escaping (Result<[Int64], StoreError>) -> Void)
+    /// The retries recorded for these jobs (any due time), of jobs not paused.
+    func retries(jobIDs: [Int64], completion: @escaping (Result<[StoredRetry], StoreError>) -> Void)
+    /// The retries due within `milliseconds` of the store's clock, of jobs not paused, soonest
+    /// first, at most `limit`. Retries already claimed, and those of deleted jobs, are cleared
+    /// on the way (not returned).
+    func dueRetries(within milliseconds: Int64, limit: Int, completion: @escaping (Result<[StoredRetry], StoreError>) -> Void)
+    /// Clears the `retry_at` of these runs: their retries will not run (over the bound).
+    func dropRetries(runIDs: [Int64])
+}
+
+extension RunStore {
+    /// A claim that no concurrency policy constrains (skipped ticks, run-nows).
+    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, completion: @escaping (Result<[Run], StoreError>) -> Void) {
+        claim(claims, nodeID: nodeID, skipReason: skipReason, concurrency: .allow, reclaim: false, completion: completion)
+    }
 }

@@ -25,6 +25,26 @@ class NodesTestCase: XCTestCase {
         return (server, try RawClient(port: server.port))
     }
 
+    /// Starts a node with id `id` and waits until it is a member of the test's cluster.
+    func launchMember(_ id: String, _ arguments: [String]) throws -> (ServerProcess, RawClient) {
+        let (server, client) = try launch(["--node-id", id] + arguments)
+        XCTAssertTrue(try waitUntil(timeout: 10) {
+            let members = try client.request("GET", "/nodes").object["nodes"] as? [[String: Any]] ?? []
+            return members.contains { $0["id"] as? String == id }
+        }, "node \(id) joins the cluster")
+        return (server, client)
+    }
+
+    /// The node owning a job (JOB_PROCESSED), once it has one.
+    func waitForOwner(of job: Int, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        var owner = ""
+        XCTAssertTrue(try waitUntil(timeout: 20) {
+            owner = try redis(["HGET", "\(database.name):job_processed", String(job)])
+            return !owner.isEmpty
+        }, "job \(job) gets an owner", file: file, line: line)
+        return owner
+    }
+
     /// Creates a job from a JSON body (expects 201); its id.
     func createJob(_ client: RawClient, _ body: String, file: StaticString = #filePath, line: UInt = #line) throws -> Int {
         let response = try client.request("POST", "/jobs", json: body)

@@ -18,7 +18,9 @@ private final class RecordingRunStore: RunStore {
     var loseNextReply = false
     var orphanSweeps: [[Int64]] = []
 
-    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, reclaim: Bool,
+    var droppedRetries: [Int64] = []
+
+    func claim(_ claims: [TickClaim], nodeID: String, skipReason: String?, concurrency: JobDraft.Concurrency, reclaim: Bool,
                completion: @escaping (Result<[Run], StoreError>) -> Void) {
         var won: [Run] = []
         for claim in claims {
@@ -58,6 +60,11 @@ private final class RecordingRunStore: RunStore {
     func runs(jobID: Int64, before: Int64, limit: Int, completion: @escaping (Result<[Run], StoreError>) -> Void) { completion(.success([])) }
     func lastTicks(jobIDs: [Int64], completion: @escaping (Result<[Int64: Int64], StoreError>) -> Void) { completion(.success([:])) }
     func recordLost(_ scope: LostRunScope, completion: @escaping (Result<[String: Int], StoreError>) -> Void) { completion(.success([:])) }
+    func retries(jobIDs: [Int64], completion: @escaping (Result<[StoredRetry], StoreError>) -> Void) { completion(.success([])) }
+    func dueRetries(within milliseconds: Int64, limit: Int, completion: @escaping (Result<[StoredRetry], StoreError>) -> Void) {
+        completion(.success([]))
+    }
+    func dropRetries(runIDs: [Int64]) { droppedRetries += runIDs }
 }
 
 /// A WorkerPool with `slots` free slots that keeps what it was sent.
@@ -177,6 +184,38 @@ final class RunDispatcherTests: XCTestCase {
         }
         XCTAssertEqual(store.finishedRuns.filter { $0.status == .failed }.count, 15)
         XCTAssertEqual(dispatcher.pendingRetries, 10, "at most maxWaitingPerJob retries of one job wait")
+        XCTAssertEqual(store.finishedRuns.map(\.retryAt), Array(repeating: t0 + 86_400_000, count: 10) + Array(repeating: nil, count: 5),
+                       "a timed retry is recorded with its run's end (retry_at); one over the bound is not")
+    }
+
+    func testStoredRetriesAreTimedOnceWithinTheBoundAndTheRestCleared() {
+        var draft = JobDraft(name: "flaky", frequency: "1h", startdate: t0, script: "false")
+        draft.retries = 3
+        _ = book.place(Job(id: 7, definition: draft, done: false, createdAt: t0, updatedAt: t0, version: 1), lastTick: nil)
+        draft.paused = true
+        _ = book.place(Job(id: 8, definition: draft, done: false, createdAt: t0, updatedAt: t0, version: 1), lastTick: nil)
+        let stored = (1...12).map { k in
+            StoredRetry(runID: Int64(100 + k), claim: TickClaim(jobID: 7, scheduledAt: t0 - Int64(k), attempt: 2), dueAt: t0 + 5_000)
+        }
+        let elsewhere = [StoredRetry(runID: 200, claim: TickClaim(jobID: 8, scheduledAt: t0, attempt: 2), dueAt: t0),
+                         StoredRetry(runID: 201, claim: TickClaim(jobID: 9, scheduledAt: t0, attempt: 2), dueAt: t0)]
+        dispatcher.takeStoredRetries(stored + elsewhere)
+        XCTAssertEqual(dispatcher.pendingRetries, 10, "at most maxWaitingPerJob retries of one job are timed")
+        XCTAssertEqual(store.droppedRetries, [111, 112], "those over the bound are cleared in the store; a paused job's and one not in the book are left")
+        dispatcher.takeStoredRetries(Array(stored.prefix(3)))
+        XCTAssertEqual(dispatcher.pendingRetries, 10, "a retry held already (read again by the next poll) is not timed twice")
+        XCTAssertEqual(store.droppedRetries, [111, 112])
+        dispatcher.dropRetries(of: [7])
+        XCTAssertEqual(dispatcher.pendingRetries, 0, "a disowned job's retries are dropped here (they stay in the store)")
+    }
+
+    func testAStoredRetryWhoseRunIsLiveHereIsNotFiredAgain() {
+        place(10, concurrency: .replace)
+        dispatcher.fire(jobID: 10, tick: t0, attempt: 2)
+        XCTAssertEqual(dispatcher.waitingRuns, 1, "the retry's run (attempt 2) is live here")
+        dispatcher.takeStoredRetries([StoredRetry(runID: 99, claim: TickClaim(jobID: 10, scheduledAt: t0, attempt: 2), dueAt: t0)])
+        XCTAssertEqual(dispatcher.pendingRetries, 0, "a poll that read the retry before its claim committed does not time it again")
+        XCTAssertTrue(store.finishedRuns.isEmpty, "so no second firing replaces (cancels) the retry's own run")
     }
 
     func testATickWhoseClaimCommittedButLostItsReplyRunsOnceWhenClaimedAgain() {

@@ -25,4 +25,16 @@ final class PostgresRunStoreTests: XCTestCase {
         XCTAssertEqual(merged[0].workerPID, 9)
         XCTAssertEqual(merged[0].startedAt, 5)
     }
+
+    func testAFailedRunsRetryAtSurvivesMergingWithItsStartedUpdateInEitherOrder() {
+        var failed = update(4, .failed, finished: 10)
+        failed.retryAt = 8_010
+        XCTAssertEqual(PostgresRunStore.merged([failed, update(4, .running, pid: 9, started: 5)]).map(\.retryAt), [8_010])
+        XCTAssertEqual(PostgresRunStore.merged([update(4, .running, pid: 9, started: 5), failed]).map(\.retryAt), [8_010])
+    }
+
+    func testTheRunsToReplaceElsewhereAreReadFromTheClaimsExtraColumn() {
+        XCTAssertEqual(PostgresRunStore.runsElsewhere("12 node-a,15 b.2"), [12: "node-a", 15: "b.2"])
+        XCTAssertEqual(PostgresRunStore.runsElsewhere(nil), [:], "no run unfinished elsewhere (or not a replace claim)")
+    }
 }
