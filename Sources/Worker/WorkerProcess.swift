@@ -18,8 +18,11 @@
 //
 // The worker stops when the master asks (a `stop` message, the first stage of its staged stop)
 // or sends SIGTERM, and never outlives its master: a parent-death signal (SIGTERM too), and EOF
-// on the channel. Every way, every running script's process group and every left-over child
-// gets SIGKILL and the loop ends. A start that cannot succeed (an unusable channel fd) exits with WorkerExitCode.fatal.
+// on the channel. Nor does it outlast a master that is alive but silent (stopped, hung): the
+// master pings every second, the worker answers each ping (`pong`), and a worker that has heard
+// nothing for `fenceSeconds` fences itself (ChannelLiveness) — by then that master's runs may
+// be recorded lost and retried elsewhere, so they must not go on here. Every way, every running
+// script's process group (and cgroup) and every left-over child gets SIGKILL and the loop ends. A start that cannot succeed (an unusable channel fd) exits with WorkerExitCode.fatal.
 import CEventLoop
 import EventLoop
 import Foundation
@@ -54,6 +57,9 @@ public final class WorkerProcess {
         public var runAs = RunAsPolicy()
         /// The node's `--cgroup` directory, under which the worker makes its own; nil: no cgroups.
         public var cgroup: String?
+        /// Seconds without a frame from the master after which the worker kills its runs and
+        /// exits (its fence; Supervisor.Configuration.fenceSeconds).
+        public var fenceSeconds = 5.0
 
         public init() {}
     }
@@ -66,6 +72,9 @@ public final class WorkerProcess {
     private var channel: WorkerChannel!
     private var signalWatchers: [SignalWatcher] = []
     private var statsTimer: TimerWatcher!
+    /// The master's silence, checked every `fenceCheckInterval`.
+    private var master: ChannelLiveness
+    private var fenceTimer: TimerWatcher!
     /// Armed when a run ends: kills the children no running script owns (see the top).
     private var leftoverSweep: TimerWatcher!
     /// The worker's cgroup directory (`--cgroup`); nil without.
@@ -79,6 +88,8 @@ public final class WorkerProcess {
 
     /// Seconds from a run's end to the sweep for the processes it left behind.
     private static let leftoverSweepDelay = 0.1
+    /// Seconds between checks of the master's silence.
+    private static let fenceCheckInterval = 0.25
 
     /// Sets the worker up: parent-death signal, child subreaper, channel, signals, stats timer.
     /// Nothing runs until `run()`.
@@ -94,6 +105,8 @@ public final class WorkerProcess {
         try Self.prepareChannel(configuration.fd)
         cgroups = try configuration.cgroup.map { root throws(CgroupError) in try WorkerCgroup(root: root, logger: logger) }
         reactor = try Reactor(isolated: true)
+        master = ChannelLiveness(timeout: configuration.fenceSeconds, checkInterval: Self.fenceCheckInterval,
+                                 now: reactor.monotonicNow)
         // Ctrl-C in a terminal reaches the whole foreground group, workers included; the master
         // decides what happens to its workers, so the worker ignores it.
         signal(SIGINT, SIG_IGN)
@@ -107,6 +120,8 @@ public final class WorkerProcess {
         statsTimer = TimerWatcher(reactor: reactor) { [unowned self] in sendStats() }
         statsTimer.start(after: 1, every: 1)
         leftoverSweep = TimerWatcher(reactor: reactor) { [unowned self] in killLeftovers() }
+        fenceTimer = TimerWatcher(reactor: reactor) { [unowned self] in checkMaster() }
+        fenceTimer.start(after: Self.fenceCheckInterval, every: Self.fenceCheckInterval)
     }
 
     /// Runs until the master asks it to stop or goes away, or SIGTERM arrives; throws when the
@@ -116,7 +131,7 @@ public final class WorkerProcess {
             "fd": "\(configuration.fd)", "max_concurrent": "\(configuration.maxConcurrent)",
             "grace_s": "\(configuration.graceSeconds)", "run_as": "\(configuration.runAs.nodeUser?.name ?? "-")",
             "allowed_users": "\(configuration.runAs.allowedUsers.sorted().joined(separator: ","))",
-            "cgroup": "\(cgroups?.path ?? "-")",
+            "cgroup": "\(cgroups?.path ?? "-")", "fence_s": "\(configuration.fenceSeconds)",
         ])
         reactor.run()
         cgroups?.removeAll()
@@ -137,6 +152,7 @@ public final class WorkerProcess {
     }
 
     private func received(_ message: WorkerMessage) {
+        master.heard(at: reactor.monotonicNow)
         switch message {
         case .run(let request):
             guard running[request.runID] == nil, !waiting.contains(runID: request.runID) else {
@@ -164,7 +180,9 @@ public final class WorkerProcess {
             }
         case .stop:
             stop(.asked)
-        case .started, .finished, .stats:
+        case .ping:
+            channel.send(.pong)
+        case .started, .finished, .stats, .pong:
             // Only a worker sends these: a master that does is out of step with us.
             stop(.channelEnded(.protocolError("the master sent a worker's message: \(message)")))
         }
@@ -252,16 +270,26 @@ public final class WorkerProcess {
             running: running.count)))
     }
 
+    /// The fence: a master silent for `fenceSeconds` (while this worker ran) is taken for gone.
+    private func checkMaster() {
+        let now = reactor.monotonicNow
+        guard master.isSilent(at: now) else { return }
+        stop(.fenced(silence: master.silence(at: now)))
+    }
+
     private enum StopReason: CustomStringConvertible {
         case asked
         case terminated
         case channelEnded(WorkerChannelError)
+        /// The master said nothing for this many seconds.
+        case fenced(silence: Double)
 
         var description: String {
             switch self {
             case .asked: return "the master asked over the channel"
             case .terminated: return "SIGTERM (from the master, or from the kernel as the master exited)"
             case .channelEnded(let end): return end.description
+            case .fenced(let silence): return "fence: no frame from the master for \(silence) s"
             }
         }
     }
@@ -271,9 +299,15 @@ public final class WorkerProcess {
     private func stop(_ reason: StopReason) {
         guard !stopping else { return }
         stopReason = reason
-        logger.notice("worker stopping: killing running scripts", metadata: [
+        var metadata: Logger.Metadata = [
             "reason": "\(reason)", "running": "\(running.count)", "waiting": "\(waiting.count)",
-        ])
+        ]
+        if case .fenced = reason {
+            metadata["run_ids"] = "\(running.keys.sorted().map(String.init).joined(separator: ","))"
+            logger.error("worker fenced: its master is silent; killing its runs and exiting", metadata: metadata)
+        } else {
+            logger.notice("worker stopping: killing running scripts", metadata: metadata)
+        }
         for run in running.values {
             run.killGroup()
         }

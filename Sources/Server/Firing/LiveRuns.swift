@@ -29,6 +29,9 @@ struct LiveRuns {
 
     subscript(runID: Int64) -> Run? { runs[runID] }
 
+    /// Every live run's id.
+    var allRunIDs: [Int64] { Array(runs.keys) }
+
     /// Run ids of a job that are live on this node.
     func runIDs(of jobID: Int64) -> Set<Int64> { byJob[jobID] ?? [] }
 

@@ -62,6 +62,8 @@ final class RunDispatcher: WorkerPoolDelegate {
     var unclaimed: TickBacklog
     var storeRetryTimer: TimerWatcher!
     var stopping = false
+    /// The stop's grace (s), for the output of the runs it ends.
+    var stopGrace = 0.0
     var drainTimer: TimerWatcher?
 
     /// Told how long each run took (ms), for the job's weight.
@@ -300,10 +302,18 @@ final class RunDispatcher: WorkerPoolDelegate {
 
     func runsLost(_ requests: [WorkerMessage.RunRequest]) {
         for request in requests {
-            guard let run = live.remove(request.runID) else { continue }
-            logger.warning("run lost", metadata: ["run_id": "\(request.runID)", "job_id": "\(request.jobID)"])
-            record(run, status: .lost, result: nil, output: "")
+            recordLost(request.runID)
         }
+    }
+
+    /// Records a live run `lost`, its output saying why: the node stopping, or its worker.
+    func recordLost(_ runID: Int64) {
+        guard let run = live.remove(runID) else { return }
+        let reason = stopping
+            ? "the node stopped before the run ended (shutdown grace \(stopGrace.rounded() == stopGrace ? "\(Int(stopGrace))" : "\(stopGrace)") s)"
+            : "the worker running it died or stopped answering (see the node's log)"
+        logger.warning("run lost", metadata: ["run_id": "\(runID)", "job_id": "\(run.claim.jobID)", "reason": "\(reason)"])
+        record(run, status: .lost, result: nil, output: "dsched: lost: \(reason)\n")
     }
 
     // MARK: - Results

@@ -38,6 +38,7 @@ public final class Node {
         var supervisorConfiguration = Supervisor.Configuration(workers: configuration.workers)
         supervisorConfiguration.maxConcurrentPerWorker = configuration.maxConcurrentPerWorker
         supervisorConfiguration.graceSeconds = configuration.killGrace
+        supervisorConfiguration.workerTimeout = configuration.workerTimeout
         supervisorConfiguration.logLevel = configuration.logLevel
         supervisorConfiguration.runAs = configuration.runAs
         supervisorConfiguration.allowedUsers = configuration.allowedUsers
