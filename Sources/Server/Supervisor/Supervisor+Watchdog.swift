@@ -14,8 +14,9 @@
 // a script whose `started` report had not arrived yet, or a process that left its group
 // (setsid) — is re-parented to the master, which is a child subreaper for that reason: after a
 // worker's death, every child of the master that is not a worker gets SIGKILL (its process
-// group too when it leads one), sweep after sweep (100 ms apart) until none is left, so that
-// the descendants of each killed process, re-parented in their turn, are found too.
+// group too when it leads one), sweep after sweep (100 ms apart) until `orphanSweeps` in a row
+// found none, so that processes re-parented only once the killed ones exited, and the
+// descendants of each killed process in their turn, are found too.
 import CEventLoop
 import EventLoop
 import Glibc
@@ -27,6 +28,8 @@ extension Supervisor {
     static let pingInterval = 0.5
     /// Seconds from a worker's death to the sweep for what its runs left, and between sweeps.
     static let orphanSweepDelay = 0.1
+    /// Sweeps in a row that must find nothing before the sweeping ends.
+    static let orphanSweeps = 5
 
     /// Makes the master a child subreaper and starts pinging (called once, from `start`).
     func startWatchdog() {
@@ -68,16 +71,17 @@ extension Supervisor {
         if let root = configuration.cgroup {
             WorkerCgroup.killAll(root: root, workerPID: workerPID)
         }
-        if orphanSweep == nil {
-            let timer = TimerWatcher(reactor: reactor) { [unowned self] in sweepOrphans() }
-            timer.start(after: Self.orphanSweepDelay)
-            orphanSweep = timer
+        orphanSweepsLeft = Self.orphanSweeps
+        let sweep = orphanSweep ?? TimerWatcher(reactor: reactor) { [unowned self] in sweepOrphans() }
+        orphanSweep = sweep
+        if !sweep.isActive {
+            sweep.start(after: Self.orphanSweepDelay)
         }
     }
 
     /// SIGKILL to every live child that is not a worker: what dead workers' runs left,
-    /// re-parented to this subreaper. Sweeps again while it finds any. libev's SIGCHLD
-    /// handling reaps them.
+    /// re-parented to this subreaper. Sweeps again until `orphanSweeps` in a row found none.
+    /// libev's SIGCHLD handling reaps them.
     private func sweepOrphans() {
         let orphans = ChildProcesses.live(of: getpid()).filter { childWatchers[$0] == nil }
         for pid in orphans {
@@ -87,9 +91,8 @@ extension Supervisor {
             }
             kill(pid, SIGKILL)
         }
-        if orphans.isEmpty {
-            orphanSweep = nil
-        } else {
+        orphanSweepsLeft = orphans.isEmpty ? orphanSweepsLeft - 1 : Self.orphanSweeps
+        if orphanSweepsLeft > 0 {
             orphanSweep?.start(after: Self.orphanSweepDelay)
         }
     }

@@ -67,8 +67,10 @@ public final class Supervisor: WorkerPool {
     var childWatchers: [pid_t: ChildWatcher] = [:]
     /// Pings every worker and kills the silent ones (Supervisor+Watchdog.swift).
     var pingTimer: TimerWatcher?
-    /// Armed when a worker died: kills the processes its runs left, re-parented to the master.
+    /// Armed when a worker died: kills the processes its runs left, re-parented to the master
+    /// (made at the first death, kept).
     var orphanSweep: TimerWatcher?
+    var orphanSweepsLeft = 0
     /// Set once `stop` is called, for good: a stopped supervisor starts nothing again.
     private var stopping: StagedStop?
 
