@@ -88,6 +88,8 @@ public final class WorkerProcess {
 
     /// Seconds from a run's end to the sweep for the processes it left behind.
     private static let leftoverSweepDelay = 0.1
+    /// Sweeps in a row that must find no child before a stopping worker exits.
+    private static let finalQuietSweeps = 3
     /// Seconds between checks of the master's silence.
     private static let fenceCheckInterval = 0.25
 
@@ -312,7 +314,22 @@ public final class WorkerProcess {
             run.killGroup()
         }
         killLeftovers(sparingScripts: false)
+        killChildrenUntilNoneLeft()
         reactor.stop()
+    }
+
+    /// What left the killed groups (setsid) is re-parented to this subreaper only as its parent
+    /// exits, which a first sweep may not see yet: sweeps (20 ms apart, for at most 1 s) until
+    /// `finalQuietSweeps` in a row find no live child, so that nothing of a run outlives the
+    /// worker even when its master cannot sweep (it is stopped: the fence).
+    private func killChildrenUntilNoneLeft() {
+        var quiet = 0
+        for _ in 0..<50 where quiet < Self.finalQuietSweeps {
+            usleep(20_000)
+            let children = ChildProcesses.live(of: getpid())
+            children.forEach { kill($0, SIGKILL) }
+            quiet = children.isEmpty ? quiet + 1 : 0
+        }
     }
 
     private static func metadata(_ request: WorkerMessage.RunRequest) -> Logger.Metadata {
