@@ -65,31 +65,31 @@ public final class WorkerProcess {
     }
 
     private let configuration: Configuration
-    private let reactor: Reactor
-    private let logger: Logger
+    let reactor: Reactor
+    let logger: Logger
     /// The scripts' environment before the run's own DSCHED_* variables.
     private let environment: [String: String]
     private var channel: WorkerChannel!
     private var signalWatchers: [SignalWatcher] = []
     private var statsTimer: TimerWatcher!
     /// The master's silence, checked every `fenceCheckInterval`.
-    private var master: ChannelLiveness
+    var master: ChannelLiveness
     private var fenceTimer: TimerWatcher!
     /// Armed when a run ends: kills the children no running script owns (see the top).
     private var leftoverSweep: TimerWatcher!
     /// The worker's cgroup directory (`--cgroup`); nil without.
     private let cgroups: WorkerCgroup?
-    private var running: [Int64: ScriptRun] = [:]
+    var running: [Int64: ScriptRun] = [:]
     private var runIDsByPID: [pid_t: Int64] = [:]
-    private var waiting = RunQueue()
+    var waiting = RunQueue()
     /// Why the loop is ending: nil while it runs.
-    private var stopReason: StopReason?
-    private var stopping: Bool { stopReason != nil }
+    var stopReason: StopReason?
+    var stopping: Bool { stopReason != nil }
 
     /// Seconds from a run's end to the sweep for the processes it left behind.
     private static let leftoverSweepDelay = 0.1
     /// Sweeps in a row that must find no child before a stopping worker exits.
-    private static let finalQuietSweeps = 3
+    static let finalQuietSweeps = 3
     /// Seconds between checks of the master's silence.
     private static let fenceCheckInterval = 0.25
 
@@ -236,7 +236,7 @@ public final class WorkerProcess {
     /// SIGKILL to every live child that is not a running script's shell (or to every child, when
     /// the worker stops): processes ended runs left behind, re-parented to this subreaper. Their
     /// exits are reaped in `reapScripts`.
-    private func killLeftovers(sparingScripts: Bool = true) {
+    func killLeftovers(sparingScripts: Bool = true) {
         for pid in ChildProcesses.live(of: getpid()) where !sparingScripts || runIDsByPID[pid] == nil {
             logger.info("killing a process an ended run left behind", metadata: ["pid": "\(pid)"])
             kill(pid, SIGKILL)
@@ -270,66 +270,6 @@ public final class WorkerProcess {
         channel.send(.stats(WorkerMessage.WorkerStats(
             rssKilobytes: ProcessFootprint.residentKilobytes(), cpuMilliseconds: ProcessFootprint.cpuMilliseconds(),
             running: running.count)))
-    }
-
-    /// The fence: a master silent for `fenceSeconds` (while this worker ran) is taken for gone.
-    private func checkMaster() {
-        let now = reactor.monotonicNow
-        guard master.isSilent(at: now) else { return }
-        stop(.fenced(silence: master.silence(at: now)))
-    }
-
-    private enum StopReason: CustomStringConvertible {
-        case asked
-        case terminated
-        case channelEnded(WorkerChannelError)
-        /// The master said nothing for this many seconds.
-        case fenced(silence: Double)
-
-        var description: String {
-            switch self {
-            case .asked: return "the master asked over the channel"
-            case .terminated: return "SIGTERM (from the master, or from the kernel as the master exited)"
-            case .channelEnded(let end): return end.description
-            case .fenced(let silence): return "fence: no frame from the master for \(silence) s"
-            }
-        }
-    }
-
-    /// Kills every running script's process group and ends the loop. Waiting runs are dropped:
-    /// the master that sent them is gone (or is stopping us) and will not hear of them again.
-    private func stop(_ reason: StopReason) {
-        guard !stopping else { return }
-        stopReason = reason
-        var metadata: Logger.Metadata = [
-            "reason": "\(reason)", "running": "\(running.count)", "waiting": "\(waiting.count)",
-        ]
-        if case .fenced = reason {
-            metadata["run_ids"] = "\(running.keys.sorted().map(String.init).joined(separator: ","))"
-            logger.error("worker fenced: its master is silent; killing its runs and exiting", metadata: metadata)
-        } else {
-            logger.notice("worker stopping: killing running scripts", metadata: metadata)
-        }
-        for run in running.values {
-            run.killGroup()
-        }
-        killLeftovers(sparingScripts: false)
-        killChildrenUntilNoneLeft()
-        reactor.stop()
-    }
-
-    /// What left the killed groups (setsid) is re-parented to this subreaper only as its parent
-    /// exits, which a first sweep may not see yet: sweeps (20 ms apart, for at most 1 s) until
-    /// `finalQuietSweeps` in a row find no live child, so that nothing of a run outlives the
-    /// worker even when its master cannot sweep (it is stopped: the fence).
-    private func killChildrenUntilNoneLeft() {
-        var quiet = 0
-        for _ in 0..<50 where quiet < Self.finalQuietSweeps {
-            usleep(20_000)
-            let children = ChildProcesses.live(of: getpid())
-            children.forEach { kill($0, SIGKILL) }
-            quiet = children.isEmpty ? quiet + 1 : 0
-        }
     }
 
     private static func metadata(_ request: WorkerMessage.RunRequest) -> Logger.Metadata {
