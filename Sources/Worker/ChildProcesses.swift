@@ -6,9 +6,9 @@
 // about 300 bytes each. Zombies are left out (they are dead; only a wait4 removes them).
 import Glibc
 
-enum ChildProcesses {
+public enum ChildProcesses {
     /// The live (non-zombie) processes whose parent is `parent`.
-    static func live(of parent: pid_t) -> [pid_t] {
+    public static func live(of parent: pid_t) -> [pid_t] {
         guard let directory = opendir("/proc") else { return [] }
         defer { closedir(directory) }
         var children: [pid_t] = []

@@ -10,9 +10,9 @@
 // much to wait for before it looks inside. `version` lets a master refuse a worker binary of
 // another protocol instead of misreading it; it covers the payloads' layouts too (binary since
 // version 2: see WorkerMessage+Frame.swift; version 3 added the run's `runAs`, version 4 its
-// `maxMemoryBytes` and `maxCPUSeconds`), so any change to one of them bumps it.
+// `maxMemoryBytes` and `maxCPUSeconds`, version 5 the `ping` and `pong` messages), so any change to one of them bumps it.
 public struct Frame: Equatable, Sendable {
-    public static let version: UInt8 = 4
+    public static let version: UInt8 = 5
     /// The largest length a peer may announce: bounds what a reader buffers for one frame.
     public static let maxLength = 4 * 1024 * 1024
     static let headerSize = 4

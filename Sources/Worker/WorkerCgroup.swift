@@ -32,6 +32,13 @@ public final class WorkerCgroup {
         return "\(root)/\(workerPID)"
     }
 
+    /// SIGKILL to every process in the cgroup subtree of the worker `workerPID` under `root`
+    /// (cgroup.kill covers the descendants): what the master does when that worker died
+    /// without killing its runs itself. The directories stay: a worker with the same pid reuses them.
+    public static func killAll(root: String, workerPID: pid_t) {
+        Cgroup.killAll(path(root: root, workerPID: workerPID))
+    }
+
     /// Makes the worker's directory under `root` (reusing one a killed worker with the same pid
     /// left) and enables the memory controller in it when `root` passes it on.
     public init(root: String, logger: Logger) throws(CgroupError) {

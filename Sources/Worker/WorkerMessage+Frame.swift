@@ -16,13 +16,15 @@
 //                 maxRSSKilobytes i64, cpuUserMilliseconds i64, cpuSystemMilliseconds i64, error str?
 //     5 stats     rssKilobytes i64, cpuMilliseconds i64, running i64
 //     6 stop      (empty)
+//     7 ping      (empty)
+//     8 pong      (empty)
 //
 // Any change to a layout bumps `Frame.version`. Decoding checks every byte: a payload too short
 // for its fields, a flag that is not 0 or 1, text that is not UTF-8, or bytes left over is a
 // WorkerMessageError.
 extension WorkerMessage {
     private enum Kind: UInt8 {
-        case run = 1, cancel, started, finished, stats, stop
+        case run = 1, cancel, started, finished, stats, stop, ping, pong
     }
 
     public func frame() -> Frame {
@@ -76,6 +78,10 @@ extension WorkerMessage {
             return Frame(kind: Kind.stats.rawValue, payload: writer.bytes)
         case .stop:
             return Frame(kind: Kind.stop.rawValue, payload: [])
+        case .ping:
+            return Frame(kind: Kind.ping.rawValue, payload: [])
+        case .pong:
+            return Frame(kind: Kind.pong.rawValue, payload: [])
         }
     }
 
@@ -112,6 +118,10 @@ extension WorkerMessage {
                 running: Int(try reader.integer("running", as: Int64.self))))
         case .stop:
             self = .stop
+        case .ping:
+            self = .ping
+        case .pong:
+            self = .pong
         }
         try reader.finish()
     }

@@ -17,6 +17,12 @@ public enum WorkerMessage: Equatable, Sendable {
     case finished(RunResult)
     /// worker → master, every second: the worker's own footprint.
     case stats(WorkerStats)
+    /// master → worker, every second: the master is alive (the worker's fence counts from the
+    /// last frame it received); the worker answers `pong`.
+    case ping
+    /// worker → master: the answer to `ping` (the master's `--worker-timeout` counts from the
+    /// last frame it received).
+    case pong
 
     public struct RunRequest: Equatable, Sendable {
         public var runID: Int64

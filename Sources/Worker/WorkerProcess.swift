@@ -18,8 +18,11 @@
 //
 // The worker stops when the master asks (a `stop` message, the first stage of its staged stop)
 // or sends SIGTERM, and never outlives its master: a parent-death signal (SIGTERM too), and EOF
-// on the channel. Every way, every running script's process group and every left-over child
-// gets SIGKILL and the loop ends. A start that cannot succeed (an unusable channel fd) exits with WorkerExitCode.fatal.
+// on the channel. Nor does it outlast a master that is alive but silent (stopped, hung): the
+// master pings every second, the worker answers each ping (`pong`), and a worker that has heard
+// nothing for `fenceSeconds` fences itself (ChannelLiveness) — by then that master's runs may
+// be recorded lost and retried elsewhere, so they must not go on here. Every way, every running
+// script's process group (and cgroup) and every left-over child gets SIGKILL and the loop ends. A start that cannot succeed (an unusable channel fd) exits with WorkerExitCode.fatal.
 import CEventLoop
 import EventLoop
 import Foundation
@@ -54,31 +57,41 @@ public final class WorkerProcess {
         public var runAs = RunAsPolicy()
         /// The node's `--cgroup` directory, under which the worker makes its own; nil: no cgroups.
         public var cgroup: String?
+        /// Seconds without a frame from the master after which the worker kills its runs and
+        /// exits (its fence; Supervisor.Configuration.fenceSeconds).
+        public var fenceSeconds = 5.0
 
         public init() {}
     }
 
     private let configuration: Configuration
-    private let reactor: Reactor
-    private let logger: Logger
+    let reactor: Reactor
+    let logger: Logger
     /// The scripts' environment before the run's own DSCHED_* variables.
     private let environment: [String: String]
     private var channel: WorkerChannel!
     private var signalWatchers: [SignalWatcher] = []
     private var statsTimer: TimerWatcher!
+    /// The master's silence, checked every `fenceCheckInterval`.
+    var master: ChannelLiveness
+    private var fenceTimer: TimerWatcher!
     /// Armed when a run ends: kills the children no running script owns (see the top).
     private var leftoverSweep: TimerWatcher!
     /// The worker's cgroup directory (`--cgroup`); nil without.
     private let cgroups: WorkerCgroup?
-    private var running: [Int64: ScriptRun] = [:]
+    var running: [Int64: ScriptRun] = [:]
     private var runIDsByPID: [pid_t: Int64] = [:]
-    private var waiting = RunQueue()
+    var waiting = RunQueue()
     /// Why the loop is ending: nil while it runs.
-    private var stopReason: StopReason?
-    private var stopping: Bool { stopReason != nil }
+    var stopReason: StopReason?
+    var stopping: Bool { stopReason != nil }
 
     /// Seconds from a run's end to the sweep for the processes it left behind.
     private static let leftoverSweepDelay = 0.1
+    /// Sweeps in a row that must find no child before a stopping worker exits.
+    static let finalQuietSweeps = 3
+    /// Seconds between checks of the master's silence.
+    private static let fenceCheckInterval = 0.25
 
     /// Sets the worker up: parent-death signal, child subreaper, channel, signals, stats timer.
     /// Nothing runs until `run()`.
@@ -94,6 +107,8 @@ public final class WorkerProcess {
         try Self.prepareChannel(configuration.fd)
         cgroups = try configuration.cgroup.map { root throws(CgroupError) in try WorkerCgroup(root: root, logger: logger) }
         reactor = try Reactor(isolated: true)
+        master = ChannelLiveness(timeout: configuration.fenceSeconds, checkInterval: Self.fenceCheckInterval,
+                                 now: reactor.monotonicNow)
         // Ctrl-C in a terminal reaches the whole foreground group, workers included; the master
         // decides what happens to its workers, so the worker ignores it.
         signal(SIGINT, SIG_IGN)
@@ -107,6 +122,8 @@ public final class WorkerProcess {
         statsTimer = TimerWatcher(reactor: reactor) { [unowned self] in sendStats() }
         statsTimer.start(after: 1, every: 1)
         leftoverSweep = TimerWatcher(reactor: reactor) { [unowned self] in killLeftovers() }
+        fenceTimer = TimerWatcher(reactor: reactor) { [unowned self] in checkMaster() }
+        fenceTimer.start(after: Self.fenceCheckInterval, every: Self.fenceCheckInterval)
     }
 
     /// Runs until the master asks it to stop or goes away, or SIGTERM arrives; throws when the
@@ -116,7 +133,7 @@ public final class WorkerProcess {
             "fd": "\(configuration.fd)", "max_concurrent": "\(configuration.maxConcurrent)",
             "grace_s": "\(configuration.graceSeconds)", "run_as": "\(configuration.runAs.nodeUser?.name ?? "-")",
             "allowed_users": "\(configuration.runAs.allowedUsers.sorted().joined(separator: ","))",
-            "cgroup": "\(cgroups?.path ?? "-")",
+            "cgroup": "\(cgroups?.path ?? "-")", "fence_s": "\(configuration.fenceSeconds)",
         ])
         reactor.run()
         cgroups?.removeAll()
@@ -137,6 +154,7 @@ public final class WorkerProcess {
     }
 
     private func received(_ message: WorkerMessage) {
+        master.heard(at: reactor.monotonicNow)
         switch message {
         case .run(let request):
             guard running[request.runID] == nil, !waiting.contains(runID: request.runID) else {
@@ -164,7 +182,9 @@ public final class WorkerProcess {
             }
         case .stop:
             stop(.asked)
-        case .started, .finished, .stats:
+        case .ping:
+            channel.send(.pong)
+        case .started, .finished, .stats, .pong:
             // Only a worker sends these: a master that does is out of step with us.
             stop(.channelEnded(.protocolError("the master sent a worker's message: \(message)")))
         }
@@ -216,7 +236,7 @@ public final class WorkerProcess {
     /// SIGKILL to every live child that is not a running script's shell (or to every child, when
     /// the worker stops): processes ended runs left behind, re-parented to this subreaper. Their
     /// exits are reaped in `reapScripts`.
-    private func killLeftovers(sparingScripts: Bool = true) {
+    func killLeftovers(sparingScripts: Bool = true) {
         for pid in ChildProcesses.live(of: getpid()) where !sparingScripts || runIDsByPID[pid] == nil {
             logger.info("killing a process an ended run left behind", metadata: ["pid": "\(pid)"])
             kill(pid, SIGKILL)
@@ -250,35 +270,6 @@ public final class WorkerProcess {
         channel.send(.stats(WorkerMessage.WorkerStats(
             rssKilobytes: ProcessFootprint.residentKilobytes(), cpuMilliseconds: ProcessFootprint.cpuMilliseconds(),
             running: running.count)))
-    }
-
-    private enum StopReason: CustomStringConvertible {
-        case asked
-        case terminated
-        case channelEnded(WorkerChannelError)
-
-        var description: String {
-            switch self {
-            case .asked: return "the master asked over the channel"
-            case .terminated: return "SIGTERM (from the master, or from the kernel as the master exited)"
-            case .channelEnded(let end): return end.description
-            }
-        }
-    }
-
-    /// Kills every running script's process group and ends the loop. Waiting runs are dropped:
-    /// the master that sent them is gone (or is stopping us) and will not hear of them again.
-    private func stop(_ reason: StopReason) {
-        guard !stopping else { return }
-        stopReason = reason
-        logger.notice("worker stopping: killing running scripts", metadata: [
-            "reason": "\(reason)", "running": "\(running.count)", "waiting": "\(waiting.count)",
-        ])
-        for run in running.values {
-            run.killGroup()
-        }
-        killLeftovers(sparingScripts: false)
-        reactor.stop()
     }
 
     private static func metadata(_ request: WorkerMessage.RunRequest) -> Logger.Metadata {

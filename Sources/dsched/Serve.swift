@@ -100,6 +100,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Seconds between TERM and KILL for a run that times out or is cancelled (env DSCHED_KILL_GRACE, default 5).")
     var killGrace: Double?
 
+    @Option(name: .long, help: "Seconds a worker may go without answering the master's pings before it is killed and its runs recorded lost (env DSCHED_WORKER_TIMEOUT, default 10, at least 1).")
+    var workerTimeout: Double?
+
     @Option(name: .long, help: "Bytes of a run's output kept, the tail (env DSCHED_OUTPUT_LIMIT, default 65536).")
     var outputLimit: Int?
 
@@ -197,6 +200,11 @@ struct Serve: ParsableCommand {
             config.cgroup = path
         }
         config.killGrace = try settings.seconds(killGrace, env: "DSCHED_KILL_GRACE", default: config.killGrace)
+        config.workerTimeout = try settings.seconds(workerTimeout, env: "DSCHED_WORKER_TIMEOUT", default: config.workerTimeout)
+        guard config.workerTimeout >= 1 else {
+            // The master pings every 0.5 s: a shorter timeout would kill workers that answer.
+            throw ValidationError("DSCHED_WORKER_TIMEOUT must be at least 1 second, got \(config.workerTimeout)")
+        }
         config.maxRunTime = try settings.seconds(maxRunTime, env: "DSCHED_MAX_RUN_TIME", default: config.maxRunTime, zeroAllowed: true)
         config.maxWaitingPerJob = try settings.int(maxWaitingPerJob, env: "DSCHED_MAX_WAITING_PER_JOB", default: config.maxWaitingPerJob, range: 1...100_000)
         let slots = config.workers * config.maxConcurrentPerWorker

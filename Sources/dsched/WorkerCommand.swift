@@ -22,6 +22,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds between TERM and KILL when a run times out or is cancelled.")
     var grace = 5.0
 
+    @Option(help: "Seconds without a frame from the master after which the worker kills its runs and exits.")
+    var fence = 5.0
+
     @Option(help: "The user scripts run as, through setpriv (default: the worker's own).")
     var runAs: String?
 
@@ -38,6 +41,7 @@ struct WorkerCommand: ParsableCommand {
         guard fd >= 0 else { throw ValidationError("--fd must be a file descriptor (0 or more)") }
         guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1") }
         guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be a number of seconds, 0 or more") }
+        guard fence > 0, fence.isFinite else { throw ValidationError("--fence must be a positive number of seconds") }
     }
 
     func run() throws {
@@ -51,6 +55,7 @@ struct WorkerCommand: ParsableCommand {
         configuration.maxConcurrent = maxConcurrent
         configuration.graceSeconds = grace
         configuration.cgroup = cgroup
+        configuration.fenceSeconds = fence
         do {
             configuration.runAs = RunAsPolicy(nodeUser: try runAs.map(RunAsUser.resolve),
                                               allowedUsers: Set(allowedUsers.split(separator: ",").map(String.init)))

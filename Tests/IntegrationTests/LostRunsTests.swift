@@ -84,11 +84,18 @@ final class LostRunsTests: NodesTestCase {
         try database.query("DELETE FROM job WHERE id = \(orphan)")
         XCTAssertTrue(try waitUntil(timeout: 20) { try runs.allSatisfy { try status(of: $0) == "lost" } },
                       "the survivor's sweep records the runs lost")
+        // A retry is due (retry_at) or already taken: its claim of attempt 2 clears retry_at.
         let row = { (run: Int) in
-            try self.database.query("SELECT r.retry_at IS NOT NULL, r.finished_at >= l.expires_at FROM job_run r "
+            try self.database.query("SELECT r.retry_at IS NOT NULL OR EXISTS (SELECT 1 FROM job_run n WHERE n.job_id = r.job_id "
+                                    + "AND n.scheduled_at = r.scheduled_at AND n.attempt = r.attempt + 1), "
+                                    + "r.finished_at >= l.expires_at FROM job_run r "
                                     + "JOIN node_lease l ON l.node_id = r.node_id WHERE r.id = \(run)")
         }
         XCTAssertEqual(try row(runs[0]), "t|t", "a job with attempts left: its retry is due; lost only once the lease expired")
+        XCTAssertTrue(try waitUntil(timeout: 10) {
+            try self.database.query("SELECT count(*) FROM job_run n JOIN job_run r ON n.job_id = r.job_id "
+                                    + "AND n.scheduled_at = r.scheduled_at AND n.attempt = 2 WHERE r.id = \(runs[0])") == "1"
+        }, "the job's owner runs the retry (attempt 2), once")
         XCTAssertEqual(try row(runs[1]), "f|t", "a job without retries: none")
         XCTAssertEqual(try row(runs[2]), "f|t", "a deleted job's run is lost too, with no retry")
         XCTAssertTrue(try database.query("SELECT output FROM job_run WHERE id = \(runs[0])").contains("node victim holds no lease"))

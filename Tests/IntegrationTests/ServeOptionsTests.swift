@@ -52,6 +52,20 @@ final class ServeOptionsTests: XCTestCase {
         XCTAssertTrue(help.contains("--host"))
     }
 
+    func testAWorkerTimeoutThatIsNotASecondOrMoreIsRefusedNamingTheSetting() throws {
+        for (arguments, variable, expected) in [
+            (["--worker-timeout", "0.5"], nil, "DSCHED_WORKER_TIMEOUT must be at least 1 second"),
+            (["--worker-timeout", "0"], nil, "DSCHED_WORKER_TIMEOUT must be a positive number of seconds"),
+            ([], "soon", "DSCHED_WORKER_TIMEOUT=soon is not a number of seconds"),
+        ] as [([String], String?, String)] {
+            var environment = ProcessInfo.processInfo.environment
+            environment["DSCHED_WORKER_TIMEOUT"] = variable
+            let (status, _, message) = try Subprocess.run(ServerProcess.binary.path, ["serve"] + arguments, environment: environment)
+            XCTAssertNotEqual(status, 0, "\(arguments) \(variable ?? "")")
+            XCTAssertTrue(message.contains(expected), message)
+        }
+    }
+
     func testABadEnvironmentValueIsAClearError() throws {
         var environment = ProcessInfo.processInfo.environment
         environment["PORT"] = "eighty"

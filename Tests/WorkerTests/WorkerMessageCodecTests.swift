@@ -23,6 +23,8 @@ final class WorkerMessageCodecTests: XCTestCase {
             error: nil)),
         .stats(WorkerMessage.WorkerStats(rssKilobytes: Int.max, cpuMilliseconds: Int64.min, running: 0)),
         .stop,
+        .ping,
+        .pong,
     ]
 
     private func decoded(_ frame: Frame) throws -> WorkerMessage {
@@ -35,11 +37,13 @@ final class WorkerMessageCodecTests: XCTestCase {
         }
     }
 
-    func testTheStopMessageHasAKindOfItsOwnAndNoPayload() {
-        let stop = WorkerMessage.stop.frame()
-        XCTAssertEqual(stop.payload, [])
-        let others = extremes.filter { $0 != .stop }.map { $0.frame().kind }
-        XCTAssertFalse(others.contains(stop.kind))
+    func testTheStopPingAndPongMessagesHaveKindsOfTheirOwnAndNoPayload() {
+        for message in [WorkerMessage.stop, .ping, .pong] {
+            let frame = message.frame()
+            XCTAssertEqual(frame.payload, [], "\(message)")
+            let others = extremes.filter { $0 != message }.map { $0.frame().kind }
+            XCTAssertFalse(others.contains(frame.kind), "\(message)")
+        }
     }
 
     func testIntegersAreLittleEndianAndOptionalsCarryAPresenceByte() {
@@ -63,7 +67,7 @@ final class WorkerMessageCodecTests: XCTestCase {
     }
 
     func testEveryTruncationOfEveryMessageIsATruncatedError() {
-        for message in extremes where message != .stop {
+        for message in extremes where !message.frame().payload.isEmpty {
             let frame = message.frame()
             // Every cut (a sample of the 70 KB script's: each byte would be slow for nothing).
             let cuts = Array(0..<min(frame.payload.count, 200)) + [frame.payload.count - 1]

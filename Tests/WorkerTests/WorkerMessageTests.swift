@@ -29,6 +29,8 @@ final class WorkerMessageTests: XCTestCase {
             .finished(failed),
             .stats(WorkerMessage.WorkerStats(rssKilobytes: 10_240, cpuMilliseconds: 1500, running: 3)),
             .stop,
+            .ping,
+            .pong,
         ]
     }
 
@@ -45,8 +47,9 @@ final class WorkerMessageTests: XCTestCase {
     }
 
     func testEachMessageHasAKindOfItsOwn() throws {
-        let kinds = [everyMessage[0], everyMessage[2], everyMessage[3], everyMessage[4], everyMessage[7]].map { $0.frame().kind }
-        XCTAssertEqual(Set(kinds).count, 5)
+        let kinds = [everyMessage[0], everyMessage[2], everyMessage[3], everyMessage[4], everyMessage[7], everyMessage[8],
+                     everyMessage[9], everyMessage[10]].map { $0.frame().kind }
+        XCTAssertEqual(Set(kinds).count, 8)
     }
 
     func testAnUnknownKindIsAnError() {

@@ -1,7 +1,10 @@
 // RunDispatcher+Stop: a node's graceful stop, as the firing layer does it. Nothing new is
 // fired; runs in flight may finish (for at most the grace); runs that never reached a worker
-// are recorded cancelled; the workers are stopped (their runs recorded lost); and the last
-// records are written (for at most `flushSeconds`) before the node exits.
+// are recorded cancelled; the workers are stopped, which kills the scripts of the runs still
+// going, and those runs are recorded lost, their output naming the grace — also a run whose
+// worker could not be reaped (the supervisor's stop gave up on it): no run of a stopped node
+// stays `running` (issue 12, hole 2). The last records are written (for at most
+// `flushSeconds`) before the node exits.
 import EventLoop
 import Logging
 import Worker
@@ -11,6 +14,7 @@ extension RunDispatcher {
     /// most `grace` seconds), then stops the workers and calls `completion`.
     func stop(grace: Double, completion: @escaping () -> Void) {
         stopping = true
+        stopGrace = grace
         storeRetryTimer.stop()
         orphanTimer.stop()
         let deadline = reactor.monotonicNow + grace
@@ -26,7 +30,11 @@ extension RunDispatcher {
             }
             // The workers' last reports (runs stopped under them are recorded lost) reach the
             // store before the node exits, for at most `flushSeconds`.
-            workers.stop { [self] in flushWrites(until: reactor.monotonicNow + Self.flushSeconds, then: completion) }
+            workers.stop { [self] in
+                // Runs whose worker was never reaped (the stop gave up on it) end here too.
+                live.allRunIDs.forEach(recordLost)
+                flushWrites(until: reactor.monotonicNow + Self.flushSeconds, then: completion)
+            }
         }
         drainTimer?.start(after: 0, every: 0.05)
     }

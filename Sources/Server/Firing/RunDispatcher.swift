@@ -75,6 +75,8 @@ final class RunDispatcher: WorkerPoolDelegate {
     var storeRetryTimer: TimerWatcher!
     var orphanTimer: TimerWatcher!
     var stopping = false
+    /// The stop's grace (s), for the output of the runs it ends.
+    var stopGrace = 0.0
     var drainTimer: TimerWatcher?
     /// Set while the node lease is fenced (RunDispatcher+Fence): nothing is claimed.
     var fenced = false
@@ -306,9 +308,17 @@ final class RunDispatcher: WorkerPoolDelegate {
     func runsLost(_ requests: [WorkerMessage.RunRequest]) {
         for request in requests {
             fencedRuns.remove(request.runID)
-            guard let run = live.remove(request.runID) else { continue }
-            logger.warning("run lost", metadata: ["run_id": "\(request.runID)", "job_id": "\(request.jobID)"])
-            record(run, status: .lost, result: nil, output: "")
+            recordLost(request.runID)
         }
+    }
+
+    /// Records a live run `lost`, its output saying why: the node stopping, or its worker.
+    func recordLost(_ runID: Int64) {
+        guard let run = live.remove(runID) else { return }
+        let reason = stopping
+            ? "the node stopped before the run ended (shutdown grace \(stopGrace.rounded() == stopGrace ? "\(Int(stopGrace))" : "\(stopGrace)") s)"
+            : "the worker running it died or stopped answering (see the node's log)"
+        logger.warning("run lost", metadata: ["run_id": "\(runID)", "job_id": "\(run.claim.jobID)", "reason": "\(reason)"])
+        record(run, status: .lost, result: nil, output: "dsched: lost: \(reason)\n")
     }
 }

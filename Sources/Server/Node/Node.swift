@@ -54,6 +54,9 @@ public final class Node {
         var supervisorConfiguration = Supervisor.Configuration(workers: configuration.workers)
         supervisorConfiguration.maxConcurrentPerWorker = configuration.maxConcurrentPerWorker
         supervisorConfiguration.graceSeconds = configuration.killGrace
+        supervisorConfiguration.workerTimeout = configuration.workerTimeout
+        // A worker whose master is silent kills its runs by the time the node's lease could lapse.
+        supervisorConfiguration.fenceSeconds = configuration.nodeLease / 2
         supervisorConfiguration.logLevel = configuration.logLevel
         supervisorConfiguration.runAs = configuration.runAs
         supervisorConfiguration.allowedUsers = configuration.allowedUsers

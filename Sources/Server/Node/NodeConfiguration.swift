@@ -82,6 +82,9 @@ public struct NodeConfiguration: Sendable {
     public var cgroup: String?
     /// Seconds between TERM and KILL when a run times out or is cancelled.
     public var killGrace = 5.0
+    /// Seconds a worker may go without answering the master before it is killed and its runs
+    /// recorded lost (Supervisor.Configuration.workerTimeout).
+    public var workerTimeout = 10.0
     /// Bytes of a run's output kept (the tail).
     public var outputLimit = 64 * 1024
     /// Seconds between reloads of the job table into the wheel.

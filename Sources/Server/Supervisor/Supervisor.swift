@@ -7,7 +7,10 @@
 // after an exponential back-off (RestartPolicy), unless it exited with WorkerExitCode.fatal
 // (it was started wrongly and would be again): then the slot is left down, `failed`. A dead
 // worker's in-flight runs are reported lost, and its scripts' process groups are killed.
-// Runs go to the running worker with the fewest in flight.
+// Runs go to the running worker with the fewest in flight. Liveness runs both ways: a worker
+// that stops answering the master's pings is killed, and a worker whose master goes silent
+// fences itself; whatever a dead worker's runs left behind is killed by the master, a child
+// subreaper (Supervisor+Watchdog.swift).
 //
 // `stop` is staged (StopSchedule): ask each worker over the channel, SIGTERM after a delay,
 // SIGKILL after a further, doubled one; it completes once every worker is reaped, or gives up
@@ -38,6 +41,12 @@ public final class Supervisor: WorkerPool {
         public var stopTerminateDelay: Double?
         /// Seconds from SIGTERM to SIGKILL; nil: twice the TERM delay (nginx's doubling).
         public var stopKillDelay: Double?
+        /// Seconds a worker may go without answering the master (`--worker-timeout`) before it
+        /// is killed and its runs recorded lost.
+        public var workerTimeout = 10.0
+        /// Seconds a worker goes on without a frame from its master before it kills its runs
+        /// and exits (`dsched worker --fence`): half the default node lease (issue 12).
+        public var fenceSeconds = 5.0
 
         public init(workers: Int) {
             self.workers = workers
@@ -50,12 +59,18 @@ public final class Supervisor: WorkerPool {
     }
 
     public weak var delegate: WorkerPoolDelegate?
-    private let reactor: Reactor
-    private let configuration: Configuration
-    private let logger: Logger
+    let reactor: Reactor
+    let configuration: Configuration
+    let logger: Logger
     private let spawner: WorkerSpawner
-    private var records: [WorkerRecord]
-    private var childWatchers: [pid_t: ChildWatcher] = [:]
+    var records: [WorkerRecord]
+    var childWatchers: [pid_t: ChildWatcher] = [:]
+    /// Pings every worker and kills the silent ones (Supervisor+Watchdog.swift).
+    var pingTimer: TimerWatcher?
+    /// Armed when a worker died: kills the processes its runs left, re-parented to the master
+    /// (made at the first death, kept).
+    var orphanSweep: TimerWatcher?
+    var orphanSweepsLeft = 0
     /// Set once `stop` is called, for good: a stopped supervisor starts nothing again.
     private var stopping: StagedStop?
 
@@ -79,6 +94,7 @@ public final class Supervisor: WorkerPool {
     }
 
     public func start() {
+        startWatchdog()
         for slot in records.indices {
             spawn(slot)
         }
@@ -120,7 +136,9 @@ public final class Supervisor: WorkerPool {
             restart(slot, after: records[slot].startFailed(), reason: "\(error)")
         case .success(let (pid, fd)):
             records[slot].started(pid: pid, at: reactor.monotonicNow)
-            records[slot].handle = WorkerHandle(fd: fd, reactor: reactor,
+            records[slot].handle = WorkerHandle(fd: fd, reactor: reactor, liveness: ChannelLiveness(
+                                                    timeout: configuration.workerTimeout, checkInterval: Self.pingInterval,
+                                                    now: reactor.monotonicNow),
                                                 onMessage: { [unowned self] in received($0, slot: slot) },
                                                 onEnd: { [unowned self] in channelEnded($0, slot: slot) })
             childWatchers[pid] = ChildWatcher(reactor: reactor, pid: pid) { [unowned self] pid, status in
@@ -140,9 +158,7 @@ public final class Supervisor: WorkerPool {
         let lost = handle.map { Array($0.inFlight.values) } ?? []
         // Its scripts lead process groups of their own and outlive it: stop them, or a lost
         // run retried elsewhere would run twice at once.
-        for group in handle?.scriptGroups.values.filter({ $0 > 0 }) ?? [] {
-            kill(-group, SIGKILL)
-        }
+        killRuns(of: handle, workerPID: pid)
         let next = records[slot].exited(exit, at: reactor.monotonicNow, supervisorStopping: stopping != nil)
         let metadata: Logger.Metadata = ["worker_pid": "\(pid)", "slot": "\(slot)", "status": "\(exit)", "lost_runs": "\(lost.count)"]
         if stopping != nil {
@@ -180,6 +196,7 @@ public final class Supervisor: WorkerPool {
 
     private func received(_ message: WorkerMessage, slot: Int) {
         guard let worker = records[slot].handle else { return }
+        worker.liveness.heard(at: reactor.monotonicNow)
         switch message {
         case .started(let runID, let scriptPID, let at):
             worker.scriptGroups[runID] = scriptPID
@@ -191,7 +208,9 @@ public final class Supervisor: WorkerPool {
             delegate?.workerReady()
         case .stats(let stats):
             worker.stats = stats
-        case .run, .cancel, .stop:
+        case .pong:
+            break
+        case .run, .cancel, .stop, .ping:
             logger.warning("worker sent a master's message", metadata: ["worker_pid": "\(records[slot].pid)"])
         }
     }
@@ -261,6 +280,10 @@ public final class Supervisor: WorkerPool {
         for record in records where record.hasProcess {
             logger.warning("worker slow to stop: signalled", metadata: ["worker_pid": "\(record.pid)", "signal": "\(signal)"])
             kill(record.pid, signal)
+            if signal == SIGKILL {
+                // A worker that could not act on TERM may not have killed its scripts either.
+                killRuns(of: record.handle, workerPID: record.pid)
+            }
         }
     }
 
@@ -274,6 +297,7 @@ public final class Supervisor: WorkerPool {
     private func finishStop() {
         guard let current = stopping, !current.finished else { return }
         current.timer?.stop()
+        pingTimer = nil
         stopping?.finished = true
         stopping?.completions = []
         current.completions.forEach { $0() }

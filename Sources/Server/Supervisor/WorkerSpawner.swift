@@ -33,7 +33,7 @@ struct WorkerSpawner {
     init(configuration: Supervisor.Configuration) {
         executable = configuration.executable ?? Self.currentExecutable() ?? CommandLine.arguments[0]
         arguments = [executable, "worker", "--fd", "3", "--max-concurrent", String(configuration.maxConcurrentPerWorker),
-                     "--grace", String(configuration.graceSeconds), "--log-level", configuration.logLevel]
+                     "--grace", String(configuration.graceSeconds), "--fence", String(configuration.fenceSeconds), "--log-level", configuration.logLevel]
             + (configuration.runAs.map { ["--run-as", $0] } ?? [])
             + (configuration.allowedUsers.isEmpty ? [] : ["--allowed-users", configuration.allowedUsers.joined(separator: ",")])
             + (configuration.cgroup.map { ["--cgroup", $0] } ?? [])

@@ -1,6 +1,6 @@
 // RunDispatcher against a recording run store and a worker pool whose free slots a test sets:
-// what becomes of runs waiting for a slot under `replace`, and whether a one-shot whose only
-// run was cancelled is left undone. No reactor loop runs: claims complete at once.
+// what becomes of runs waiting for a slot under `replace`, whether a one-shot whose only
+// run was cancelled is left undone, and what a stop records. No reactor loop runs: claims complete at once.
 import EventLoop
 import Logging
 @testable import Server
@@ -302,5 +302,20 @@ final class RunDispatcherTests: XCTestCase {
         dispatcher.unfence()
         XCTAssertEqual(pool.dispatched.map(\.scheduledAt).last, RFC3339.format(milliseconds: t0 + 3_000),
                        "the tick held during the fence is claimed once the lease is renewed")
+    }
+
+    func testAStopRecordsLostTheRunsStillLiveAtTheEndOfTheGraceEvenWhenNoWorkerReportsThem() throws {
+        place(7)
+        pool.slots = 1
+        dispatcher.fire(jobID: 7, tick: t0 + 1_000, attempt: 1)
+        let runID = try XCTUnwrap(pool.dispatched.first?.runID)
+        dispatcher.runStarted(runID: runID, workerPID: 42, at: t0 + 1_000)
+        var stopped = false
+        // This pool's stop reports nothing, as when the supervisor gave up on an unreaped worker.
+        dispatcher.stop(grace: 0) { stopped = true }
+        reactor.run()
+        XCTAssertEqual(store.finishedRuns.map(\.status), [.lost], "not left running")
+        XCTAssertEqual(store.finishedRuns.first?.output, "dsched: lost: the node stopped before the run ended (shutdown grace 0 s)\n")
+        XCTAssertTrue(stopped)
     }
 }
