@@ -68,7 +68,10 @@ final class ClusterScriptsTests: XCTestCase {
         XCTAssertTrue(first.new)
         XCTAssertEqual(try lease("a", ttl: 100).new, false, "renewed, same epoch")
         XCTAssertEqual(try lease("b").epoch, 0, "another node does not lead while the lease holds")
-        usleep(200_000)
+        // Past the 100 ms lease by the clock: a signal (SIGCHLD of another test's child) may cut
+        // a single usleep short.
+        let lapsed = Date().addingTimeInterval(0.2)
+        while Date() < lapsed { usleep(10_000) }
         let second = try lease("b")
         XCTAssertEqual(second.epoch, first.epoch + 1, "a lapsed lease goes to the next node with a new epoch")
         _ = try heartbeat("b")
