@@ -116,8 +116,9 @@ class Node:
     def workers(self):
         return [pid for pid in self.tree()[1:] if _comm(pid) == "dsched"]
 
-    def signal_tree(self, sig):
-        for pid in self.tree():
+    def signal_tree(self, sig, scripts=True):
+        """Signals the master and its workers, and their scripts too unless `scripts` is false."""
+        for pid in (self.tree() if scripts else [self.process.pid] + self.workers()):
             try:
                 os.kill(pid, sig)
             except ProcessLookupError:

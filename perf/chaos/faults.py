@@ -6,10 +6,10 @@ each with a random target node and duration, and a random quiet gap (2–5 s) af
     kill-node      kill -9 of the node (master, its workers die with it), restarted under the
                    same id after 2–6 s
     kill-worker    kill -9 of one of the node's worker processes
-    stop-short     SIGSTOP of the node's whole process tree for 0.3–1.0 s (under the node TTL,
-                   1.5 s), then SIGCONT
+    stop-short     SIGSTOP of the node's master and workers for 0.3–1.0 s (under the node TTL,
+                   1.5 s), then SIGCONT; their scripts run on (a process group each)
     stop-long      the same for 3–8 s (longer than the node TTL: the cluster declares it dead
-                   while it lives)
+                   while it lives, and its scripts still run)
     part-redis     blackhole route to Redis in the node's namespace, 2–10 s
     part-pg        blackhole route to PostgreSQL in the node's namespace, 2–10 s
     part-both      the node's veth down on the bridge (Redis, PostgreSQL and its API), 2–10 s
@@ -66,9 +66,9 @@ def apply(kind, node, span):
             except ProcessLookupError:
                 pass
     elif kind in ("stop-short", "stop-long"):
-        node.signal_tree(signal.SIGSTOP)
+        node.signal_tree(signal.SIGSTOP, scripts=False)
         time.sleep(span)
-        node.signal_tree(signal.SIGCONT)
+        node.signal_tree(signal.SIGCONT, scripts=False)
     elif kind in ("part-redis", "part-pg"):
         host = REDISHOST if kind == "part-redis" else PGHOST
         node.route("add", host)
