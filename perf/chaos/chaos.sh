@@ -39,6 +39,7 @@ export CHAOS_PGDATA=$pgroot/pg
 # PostgreSQL and Redis (by their pid files), the namespaces and links, the server data.
 cleanup() {
     local ns pid
+    if [ -n "${driver:-}" ]; then kill -9 "$driver" 2>/dev/null || true; fi
     for k in "${NODES[@]}"; do
         ns=chaos-n$k
         if ip netns list | grep -qw "$ns"; then
@@ -118,6 +119,10 @@ case "${1:-run}" in
         trap 'exit 143' TERM
         network_up
         services_up
-        python3 perf/chaos/chaos.py ;;
+        # In the background, so that a signal to this script runs the trap at once (bash runs
+        # traps only between commands); the driver's exit status is the suite's.
+        python3 perf/chaos/chaos.py &
+        driver=$!
+        wait "$driver" ;;
     *) echo "usage: $0 [run|pg-restart|redis-restart-empty|pg-ensure|redis-ensure]" >&2; exit 2 ;;
 esac
