@@ -120,15 +120,27 @@ def main():
     watch.start()
     wait_until(lambda: int(redis("HLEN", "dsched:job_processed")) == len(created), 60, "every job owned")
     time.sleep(5)
-    chaos_start, applied = time.time(), []
+    chaos_start, applied, crashes = time.time(), [], []
+
+    def restart_crashed():
+        """A node that exited without a fault killing it crashed: recorded, started again."""
+        for node in nodes:
+            if not node.alive():
+                crashes.append({"node": node.id, "at": time.time(), "status": node.process.returncode})
+                print(f"chaos: node {node.id} exited by itself (status {node.process.returncode}); restarting it",
+                      flush=True)
+                node.start()
+
     for offset, kind, index, span in plan:
         time.sleep(max(0.0, chaos_start + offset - time.time()))
+        restart_crashed()
         began = time.time()
         faults.apply(kind, nodes[index], span)
         applied.append({"kind": kind, "node": nodes[index].id, "start": began, "end": time.time()})
         print(f"fault {len(applied):2}: {kind:12} {nodes[index].id} at +{began - chaos_start:6.1f} s for "
               f"{time.time() - began:5.1f} s", flush=True)
     time.sleep(max(0.0, chaos_start + DURATION - time.time()))
+    restart_crashed()
     services("redis-ensure")
     services("pg-ensure")
     for node in nodes:
@@ -137,11 +149,12 @@ def main():
     print(f"chaos: healed at +{healed - chaos_start:.1f} s; waiting {HEAL_WAIT:.0f} s", flush=True)
     time.sleep(HEAL_WAIT)
     checked = time.time()
+    restart_crashed()
     watch.stopped.set()
     owners = redis("HGETALL", "dsched:job_processed").split("\n")
     state = {
         "seed": SEED, "duration": DURATION, "binary": BIN, "runs_dir": RUNS, "jobs": created, "faults": applied,
-        "moves": watch.moves, "chaos_start": chaos_start, "healed": healed, "checked": checked,
+        "moves": watch.moves, "crashes": crashes, "chaos_start": chaos_start, "healed": healed, "checked": checked,
         "owners": dict(zip(owners[0::2], owners[1::2])),
         "live_nodes": redis("ZRANGE", "dsched:process_store", "0", "-1").split("\n"),
         "job_table": rows("SELECT id, done FROM job"),

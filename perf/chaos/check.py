@@ -29,10 +29,12 @@ Definitions (times are the host's one wall clock: nodes, scripts and PostgreSQL 
   line, whose start-to-end spans intersect (an execution killed midway has no end: not counted).
 - retry overlaps: an attempt N + 1 of a tick started while its attempt N, by its `end` line,
   still ran (attempt N was recorded `lost` while it was alive: a cut-off node's run).
+- node crashes: a node process that exited without a fault killing it (the driver looks before
+  each fault, at the heal and at the check, and starts it again).
 - retries dropped: a `failed`, `timed_out` or `lost` row with attempt <= the job's retries,
   finished (else its tick) more than 10 s before the check, with no row for attempt + 1.
 The suite passes when duplicates, lost, stranded, early, missed over budget, unrecorded,
-forbid overlaps, retry overlaps and retries dropped are all 0.
+forbid overlaps, retry overlaps, node crashes and retries dropped are all 0.
 """
 import collections
 import datetime
@@ -107,6 +109,8 @@ def main(state):
         f = before[-1] if before else None
         text = f"{f['kind']} {f['node']} at +{f['start'] - start:.1f} s (healed +{f['end'] - start:.1f} s)" if f \
             else "before any fault"
+        if at > state["checked"]:
+            text += "; after the snapshot, while the nodes stopped (a stopping node hands its jobs over)"
         close = [m for m in moved.get(job, []) if abs(m["at"] - at) < 3]
         if close:
             m = min(close, key=lambda m: abs(m["at"] - at))
@@ -244,6 +248,8 @@ def main(state):
     figure("unrecorded", unrecorded)
     figure("forbid overlaps", overlaps)
     figure("retry overlaps", retry_overlaps)
+    figure("node crashes", [f"{c['node']} exited with status {c['status']}, seen at +{c['at'] - start:.1f} s"
+                            for c in state.get("crashes", [])])
     figure("retries dropped", dropped)
     print("\n".join(report))
     failed = [name for name, count in failures.items() if count]
