@@ -17,6 +17,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" -ne 0 ]; then exec sudo -E "$0" "$@"; fi
+# One chaos run at a time on this host (namespaces, bridge and ports are fixed names): a second
+# waits. flock -o: the lock stays with flock, never inherited by the nodes.
+if [ "${1:-run}" = run ] && [ -z "${CHAOS_LOCKED:-}" ]; then
+    CHAOS_LOCKED=1 exec flock -o /tmp/dsched-chaos.lock "$0" "$@"
+fi
 
 export CHAOS_ROOT=$PWD/.data/chaos
 export CHAOS_PGHOST=10.77.0.2 CHAOS_PGPORT=25532 CHAOS_REDISHOST=10.77.0.3 CHAOS_REDISPORT=26479
