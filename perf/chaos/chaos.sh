@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # chaos.sh: `make chaos` — a 3-node cluster, each node in its own network namespace, with its
 # own PostgreSQL and Redis on a bridge, 200 jobs whose scripts log every run, a seeded random
-# schedule of faults, then the invariants checked (perf/chaos/chaos.py, perf/chaos/check.py).
+# schedule of faults, then the invariants checked (perf/chaos/chaos.py drives, check.py checks;
+# check_test.py first shows the checker catches each violation on made-up runs).
 #
 # This file owns the machine-level set-up and its cleanup: the bridge and namespaces, the
 # PostgreSQL cluster and the Redis server (both under .data/chaos, on their own ports, so the
@@ -116,6 +117,8 @@ case "${1:-run}" in
     pg-ensure) "$pgbin/pg_isready" -q -h "$CHAOS_PGHOST" -p "$CHAOS_PGPORT" || pg_start ;;
     redis-ensure) redis-cli -h "$CHAOS_REDISHOST" -p "$CHAOS_REDISPORT" ping >/dev/null 2>&1 || redis_start ;;
     run)
+        # The checker first shows it catches each violation on made-up runs.
+        python3 -m unittest -q perf/chaos/check_test.py 2>&1 | tail -n 1
         cleanup
         rm -rf "$CHAOS_ROOT"
         mkdir -p "$CHAOS_ROOT"
