@@ -7,7 +7,7 @@
    run_once, skip and run_all mixed. Every job runs perf/chaos/job.sh, which logs each run.
 2. Waits until every job has an owner, 5 s more, then applies the seeded fault schedule
    (faults.py) for CHAOS_DURATION seconds, while a thread records every change of a job's
-   owner in JOB_PROCESSED (polled every 0.5 s): a move, which may cost a tick by itself.
+   owner in JOB_PROCESSED (polled every POLL s): a move, which may cost a tick by itself.
 3. Heals everything, waits HEAL_WAIT (25 s: past the lease, the retries and the timeouts),
    snapshots owners, live nodes, `job` and `job_run`, stops the nodes, and hands it all to
    check.py (also saved to .data/chaos/state.json: `python3 perf/chaos/check.py FILE` re-checks).
@@ -28,6 +28,7 @@ from cluster import BIN, LOGS, ROOT, Node, http, psql, redis, serve_options, ser
 SEED = int(os.environ["CHAOS_SEED"])
 DURATION = float(os.environ["CHAOS_DURATION"])
 HEAL_WAIT = 25.0
+POLL = 0.25  # s between two reads of JOB_PROCESSED
 RUNS = os.path.join(LOGS, "runs")
 
 
@@ -67,14 +68,14 @@ def definitions(rng, now):
 
 
 class OwnerWatch(threading.Thread):
-    """Polls JOB_PROCESSED every 0.5 s; records each change of a job's owner (a move)."""
+    """Polls JOB_PROCESSED every POLL s; records each change of a job's owner (a move)."""
 
     def __init__(self):
         super().__init__(daemon=True)
         self.owners, self.moves, self.stopped = {}, [], threading.Event()
 
     def run(self):
-        while not self.stopped.wait(0.5):
+        while not self.stopped.wait(POLL):
             fields = redis("HGETALL", "dsched:job_processed").split("\n")
             if len(fields) % 2 or not all(f.isdigit() for f in fields[0::2] if f):
                 continue
@@ -154,7 +155,7 @@ def main():
     owners = redis("HGETALL", "dsched:job_processed").split("\n")
     state = {
         "seed": SEED, "duration": DURATION, "binary": BIN, "runs_dir": RUNS, "jobs": created, "faults": applied,
-        "moves": watch.moves, "crashes": crashes, "chaos_start": chaos_start, "healed": healed, "checked": checked,
+        "moves": watch.moves, "poll": POLL, "crashes": crashes, "chaos_start": chaos_start, "healed": healed, "checked": checked,
         "owners": dict(zip(owners[0::2], owners[1::2])),
         "live_nodes": redis("ZRANGE", "dsched:process_store", "0", "-1").split("\n"),
         "job_table": rows("SELECT id, done FROM job"),

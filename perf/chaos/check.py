@@ -19,11 +19,12 @@ Definitions (times are the host's one wall clock: nodes, scripts and PostgreSQL 
   is a maximal run of consecutive expected ticks with no `job_run` row of attempt 1 (any
   status: a `skipped` row is a decision, not a miss). Each episode counts as one missed tick:
   misfire `run_once` replays only the latest tick of an outage (README), so the ticks before it
-  have no row by design, and `skip` leaves them all. An event — a fault, from its start less
-  one period to 6 s after its heal (reconnection back-offs: Redis 2 s, PostgreSQL 5 s),
-  or a move of that job between owners seen in JOB_PROCESSED (rebalancing; README "A node joins": at most one missed) — may account for one
-  episode of each job. Episodes of `run_all` jobs are never allowed (every missed tick is
-  replayed), nor episodes no event accounts for: those count as `missed over budget`.
+  have no row by design, and `skip` leaves them all. An event may account for one episode of
+  each job: a fault, from its start less one period to 6 s after its heal (reconnection
+  back-offs: Redis 2 s, PostgreSQL 5 s), or a move of that job between owners seen in
+  JOB_PROCESSED (rebalancing; README "A node joins": at most one missed), from the poll before
+  it less one period to 6 s after. Episodes of `run_all` jobs are never allowed (every missed
+  tick is replayed), nor episodes no event accounts for: those count as `missed over budget`.
 - unrecorded: an execution (begun over 1 s before the snapshot of `job_run`) with no row for
   its (job, tick, attempt): a run that executed without its claim being committed.
 - forbid overlaps: two executions of a `concurrency: forbid` job, both with their `end`
@@ -153,7 +154,8 @@ def missed(ev):
         ticks = expected_ticks(job, ev.state["binary"], begin, end)
         period = (ticks[1] - ticks[0]) / 1000 if len(ticks) > 1 else 0
         events = [(f["start"] - period, f["end"] + SETTLE, f["kind"]) for f in ev.faults]
-        events += [(m["at"] - 0.5 - period, m["at"] + SETTLE, "move") for m in ev.moves[job_id]]
+        poll = ev.state.get("poll", 0.5)
+        events += [(m["at"] - poll - period, m["at"] + SETTLE, "move") for m in ev.moves[job_id]]
         events.sort(key=lambda event: event[1])
         used = set()
         for first, last, size in episodes(ticks, recorded[job_id]):
