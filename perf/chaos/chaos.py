@@ -115,7 +115,8 @@ def main():
     created, wanted = [], definitions(rng, time.time())
     for batch, start in enumerate(range(0, len(wanted), 50)):
         status, body = http("POST", nodes[batch % 3].url + "/jobs", wanted[start:start + 50])
-        assert status == 201, (status, body)
+        if status != 201:
+            raise RuntimeError(f"POST /jobs answered {status}: {body}")
         created += body
     watch = OwnerWatch()
     watch.start()
@@ -155,14 +156,15 @@ def main():
     owners = redis("HGETALL", "dsched:job_processed").split("\n")
     state = {
         "seed": SEED, "duration": DURATION, "binary": BIN, "runs_dir": RUNS, "jobs": created, "faults": applied,
-        "moves": watch.moves, "poll": POLL, "crashes": crashes, "chaos_start": chaos_start, "healed": healed, "checked": checked,
+        "moves": watch.moves, "poll": POLL, "crashes": crashes,
+        "chaos_start": chaos_start, "healed": healed, "checked": checked,
         "owners": dict(zip(owners[0::2], owners[1::2])),
         "live_nodes": redis("ZRANGE", "dsched:process_store", "0", "-1").split("\n"),
-        "job_table": rows("SELECT id, done FROM job"),
+        "job_table": rows("SELECT id FROM job"),
         "job_run": rows("SELECT id, job_id, (extract(epoch FROM scheduled_at) * 1000)::bigint, attempt, status, "
                         "coalesce(node_id, ''), coalesce(extract(epoch FROM started_at), 0), "
                         "coalesce(extract(epoch FROM finished_at), 0), "
-                        "replace(replace(left(output, 100), '|', '/'), E'\\n', ' ') FROM job_run"),
+                        "replace(replace(left(output, 80), '|', '/'), E'\\n', ' ') FROM job_run"),
     }
     for node in nodes:
         node.stop()

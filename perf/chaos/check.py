@@ -16,15 +16,18 @@ Definitions (times are the host's one wall clock: nodes, scripts and PostgreSQL 
   (else its tick) is more than the job's timeout + 6 s (kill grace 1 s, slack 5 s) old.
 - missed: for a repeating job, its expected ticks (interval: startdate + k·period; cron: `dsched
   next`) from 4 s before the chaos began (all jobs owned) to 3 s before the check. An episode
-  is a maximal run of consecutive expected ticks with no `job_run` row of attempt 1 (any
-  status: a `skipped` row is a decision, not a miss). Each episode counts as one missed tick:
+  is a maximal run of consecutive expected ticks without a `job_run` row of attempt 1, or whose
+  row is `skipped` for another reason than the job's own rules (`forbid:` a live run, `misfire:
+  skip`): a tick skipped for a backlog did not run either. Each episode counts as one missed tick:
   misfire `run_once` replays only the latest tick of an outage (README), so the ticks before it
   have no row by design, and `skip` leaves them all. An event may account for one episode of
   each job: a fault, from its start less one period to 6 s after its heal (reconnection
   back-offs: Redis 2 s, PostgreSQL 5 s), or a move of that job between owners seen in
   JOB_PROCESSED (rebalancing; README "A node joins": at most one missed), from the poll before
-  it less one period to 6 s after. Episodes of `run_all` jobs are never allowed (every missed
-  tick is replayed), nor episodes no event accounts for: those count as `missed over budget`.
+  it less one period to 6 s after. Episodes of `run_all` jobs are not allowed (every missed
+  tick is replayed), except one per event made only of ticks skipped for a backlog (README
+  "Bounds": at most --max-waiting-per-job runs of a job wait, later ticks are recorded
+  skipped); nor are episodes no event accounts for: those count as `missed over budget`.
 - unrecorded: an execution (begun over 1 s before the snapshot of `job_run`) with no row for
   its (job, tick, attempt): a run that executed without its claim being committed.
 - forbid overlaps: two executions of a `concurrency: forbid` job, both with their `end`
@@ -45,6 +48,8 @@ import sys
 from evidence import Evidence, expected_ticks
 
 SETTLE = 6.0
+# Reasons of `skipped` rows that are the job's own rules, not ticks the cluster failed to run.
+DESIGNED_SKIPS = ("forbid:", "misfire: skip")
 EXAMPLES = 5
 
 
@@ -144,10 +149,12 @@ def missed(ev):
     """(over budget, episodes, Counter of the events that accounted for the others)."""
     over, count, accounted = [], 0, collections.Counter()
     begin, end = ev.start - 4, ev.checked - 3
-    recorded = collections.defaultdict(set)
-    for (job_id, tick, attempt) in ev.rows:
-        if attempt == 1:
+    recorded, backlog = collections.defaultdict(set), collections.defaultdict(set)
+    for (job_id, tick, attempt), row in ev.rows.items():
+        if attempt == 1 and (row[4] != "skipped" or row[8].startswith(DESIGNED_SKIPS)):
             recorded[job_id].add(tick)
+        elif attempt == 1 and row[8].startswith("backlog:"):
+            backlog[job_id].add(tick)
     for job_id, job in sorted(ev.jobs.items()):
         if not job["repeat"] or job_id not in ev.table:
             continue
@@ -160,13 +167,15 @@ def missed(ev):
         used = set()
         for first, last, size in episodes(ticks, recorded[job_id]):
             count += 1
-            match = None if job.get("misfire") == "run_all" else next(
+            skipped = sum(1 for tick in ticks if first <= tick <= last and tick in backlog[job_id])
+            replayed = job.get("misfire") == "run_all" and skipped < size
+            match = None if replayed else next(
                 (i for i, e in enumerate(events) if i not in used and e[0] <= last / 1000 and first / 1000 <= e[1]), None)
             if match is None:
-                why = "misfire run_all replays every tick" if job.get("misfire") == "run_all" else "no event left"
+                why = "misfire run_all replays every tick" if replayed else "no event left"
                 over.append(f"job {job_id} ({job['frequency']}, {job.get('misfire')}): {size} tick(s) from "
-                            f"{ev.when(first)} to {ev.when(last)} without a row ({why}) — near "
-                            f"{ev.near(first / 1000, job_id)}")
+                            f"{ev.when(first)} to {ev.when(last)} not run, {skipped} of them skipped for a backlog "
+                            f"({why}) — near {ev.near(first / 1000, job_id)}")
             else:
                 used.add(match)
                 accounted[events[match][2]] += 1

@@ -39,7 +39,7 @@ class Run:
         self.state = {"seed": 0, "duration": 20, "binary": "unused", "runs_dir": directory, "jobs": self.jobs,
                       "faults": [], "moves": [], "crashes": [], "chaos_start": T0, "healed": T0 + 20,
                       "checked": T0 + 30, "owners": {"1": "n1", "2": "n1", "3": "n1"}, "live_nodes": ["n1"],
-                      "job_table": [["1", "f"], ["2", "f"], ["3", "f"]], "job_run": self.rows}
+                      "job_table": [["1"], ["2"], ["3"]], "job_run": self.rows}
 
     def execute(self, job, tick, attempt, start, end=None, status="succeeded", row=True):
         run = len(self.rows) + 1
@@ -49,6 +49,16 @@ class Run:
         if row:
             self.rows.append([str(run), str(job), str(int(tick)), str(attempt), status, "n1", str(start),
                               str(end or 0), ""])
+
+    def row(self, job, second, attempt=1):
+        """The row of `job`'s tick at T0 + second."""
+        return self.rows[[r[1:4] for r in self.rows].index([str(job), str(int((T0 + second) * 1000)), str(attempt)])]
+
+    def skip(self, job, second, reason):
+        """Makes the tick at T0 + second a `skipped` row with `reason`, and drops its execution."""
+        row = self.row(job, second)
+        row[4], row[8] = "skipped", reason
+        self.lines[:] = [line for line in self.lines if f" {row[0]} n1 " not in line]
 
     def forget(self, job, first_second, last_second):
         """Drops the rows of attempt 1 of `job`'s ticks in [T0 + first, T0 + last] (missed ticks)."""
@@ -108,6 +118,12 @@ class CheckTests(unittest.TestCase):
         self.run.forget(1, 10, 12)
         self.assertFails("missed over budget", "unrecorded")
 
+    def test_a_tick_skipped_for_a_backlog_is_missed_one_skipped_by_forbid_is_not(self):
+        self.run.skip(2, 5, "forbid: a run of this job is live")
+        self.assertEqual(self.run.check()[0], 0)
+        self.run.skip(2, 5, "backlog: 10 runs of this job already wait for a worker")
+        self.assertFails("missed over budget")
+
     def test_one_episode_per_fault_is_allowed_but_not_two(self):
         self.run.state["faults"] = [{"kind": "kill-node", "node": "n1", "start": T0 + 9.5, "end": T0 + 12}]
         self.run.forget(1, 10, 11)
@@ -124,18 +140,26 @@ class CheckTests(unittest.TestCase):
                                                                     T0 + 10 <= float(line.split()[6]) < T0 + 11)]
         self.assertFails("missed over budget")
 
+    def test_a_run_all_job_may_skip_ticks_for_a_backlog_once_per_fault(self):
+        self.run.state["faults"] = [{"kind": "pg-restart", "node": "n1", "start": T0 + 9.5, "end": T0 + 10}]
+        for second in (10, 11):
+            self.run.skip(3, second, "backlog: 10 runs of this job already wait for a worker")
+        self.assertEqual(self.run.check()[0], 0)
+        self.run.skip(3, 25, "backlog: 10 runs of this job already wait for a worker")
+        self.assertFails("missed over budget")
+
     def test_two_runs_of_a_forbid_job_at_once_overlap(self):
         self.run.lines[:] = [line.replace(f"{T0 + 4.2:.6f} 0", f"{T0 + 5.5:.6f} 0")
                              if line.startswith("end 2 ") else line for line in self.run.lines]
         self.assertFails("forbid overlaps")
 
     def test_a_retry_started_while_its_attempt_ran_overlaps(self):
-        self.run.rows[[r[1:4] for r in self.run.rows].index(["1", str(int((T0 + 5) * 1000)), "1"])][4] = "lost"
+        self.run.row(1, 5)[4] = "lost"
         self.run.execute(1, (T0 + 5) * 1000, 2, start=T0 + 5.1, end=T0 + 5.3)
         self.assertFails("retry overlaps")
 
     def test_a_failed_attempt_within_retries_without_its_retry_is_dropped(self):
-        self.run.rows[[r[1:4] for r in self.run.rows].index(["1", str(int((T0 + 5) * 1000)), "1"])][4] = "failed"
+        self.run.row(1, 5)[4] = "failed"
         self.assertFails("retries dropped")
 
     def test_a_node_that_exited_by_itself_is_a_crash(self):

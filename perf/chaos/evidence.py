@@ -68,7 +68,8 @@ class Evidence:
         self.faults = state["faults"]
         self.jobs = {job["id"]: job for job in state["jobs"]}
         self.table = {int(row[0]) for row in state["job_table"]}
-        # job_run rows: id, job, tick ms, attempt, status, node, started s, finished s, output.
+        # job_run rows: id, job, tick ms, attempt, status, node, started s, finished s (0: none),
+        # the first 80 characters of the output (a skipped row's reason).
         self.rows = {(int(row[1]), int(row[2]), int(row[3])): row for row in state["job_run"]}
         self.runs = executions(state["runs_dir"])
         self.by_key = collections.defaultdict(list)
