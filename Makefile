@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: all deps services stop build release run test check bench-http bench-submit bench-fire bench-failover bench-wheel clean
+.PHONY: all deps services stop build release run test chaos check bench-http bench-submit bench-fire bench-failover bench-wheel clean
 
 all: build
 
@@ -26,8 +26,16 @@ release: deps
 run: services release
 	$(ENV) exec .build/release/dsched serve
 
+# The Swift tests, then the chaos suite's short form (60 s, fixed seed; perf/chaos/chaos.sh)
+# against the debug binary just built.
 test: services build
 	$(ENV) swift test --skip-build
+	CHAOS_DURATION=60 CHAOS_SEED=198 DSCHED_BIN=$(CURDIR)/.build/debug/dsched perf/chaos/chaos.sh
+
+# A 3-node cluster in network namespaces under a seeded random schedule of faults, then its
+# invariants checked; CHAOS_SEED and CHAOS_DURATION (s, default 180) from the environment.
+chaos: deps release
+	perf/chaos/chaos.sh
 
 # The same tests under AddressSanitizer (slower; its own build folder), the integration tests
 # running the sanitized dsched too. Leak detection is off:
