@@ -163,7 +163,8 @@ final class RunDispatcher: WorkerPoolDelegate {
             completion(.failure(.unavailable("the node is stopping")))
             return
         }
-        runNow(job, at: reactor.nowMilliseconds, tries: Self.runNowTries, completion: completion)
+        // On the cluster's clock, so that a run-now never takes the row of a tick still to come.
+        runNow(job, at: book.now, tries: Self.runNowTries, completion: completion)
     }
 
     /// Run-nows are keyed by their millisecond: concurrent ones (or one landing on a tick) take
@@ -333,7 +334,7 @@ final class RunDispatcher: WorkerPoolDelegate {
             nextRetryKey += 1
             retries[nextRetryKey] = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
             retryCounts.add(claim.jobID)
-            timers.schedule(FiringTimer(kind: .retry, id: nextRetryKey), at: now + policy.delay(attempt: claim.attempt))
+            timers.schedule(FiringTimer(kind: .retry, id: nextRetryKey), at: book.now + policy.delay(attempt: claim.attempt))
         } else if !job.definition.repeats {
             // A one-shot's only run ended (also cancelled): nothing is left to fire.
             finish(jobID: claim.jobID)
