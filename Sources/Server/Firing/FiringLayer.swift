@@ -99,12 +99,15 @@ public final class FiringLayer {
         dispatcher.stop(grace: grace, completion: completion)
     }
 
+    /// Whether ticks fire: the cluster's clock is known within --max-clock-skew (ClockSync).
+    public var isFiring: Bool { clock.state == .synchronised }
+
     /// Runs waiting for a worker slot on this node.
     public var waitingRuns: Int { dispatcher.waitingRuns }
 
     /// Runs a job now, outside its schedule (`POST /jobs/{id}/run`).
     public func runNow(_ job: Job, completion: @escaping (Result<Run, StoreError>) -> Void) {
-        guard clock.state == .synchronised else {
+        guard isFiring else {
             return completion(.failure(.unavailable("firing is stopped: this node's offset to PostgreSQL's clock is not known within --max-clock-skew")))
         }
         dispatcher.runNow(job, completion: completion)
