@@ -80,11 +80,11 @@ final class ClockTests: NodesTestCase {
 
     func testTheMaximumSkewIsAPositiveNumberOfSecondsOfAtMostAMinute() throws {
         for value in ["500", "0", "-1", "soon"] {
-            var environment = ProcessInfo.processInfo.environment
-            environment["DSCHED_MAX_CLOCK_SKEW"] = value
-            let (status, _, message) = try Subprocess.run(ServerProcess.binary.path, ["serve"], environment: environment)
+            let server = try ServerProcess(environment: ["DSCHED_MAX_CLOCK_SKEW": value], waitForListening: false)
+            let status = server.waitForExit(timeout: 10)
+            XCTAssertNotNil(status, "\(value): the node refuses to start")
             XCTAssertNotEqual(status, 0, value)
-            XCTAssertTrue(message.contains("DSCHED_MAX_CLOCK_SKEW"), "\(value): \(message)")
+            XCTAssertTrue(server.log.contains("DSCHED_MAX_CLOCK_SKEW"), "\(value): \(server.log)")
         }
     }
 }
