@@ -13,14 +13,21 @@
 // tolerance PHI = 15 ppm (RFC 5905 §7.2, "dispersion increases at rate PHI"): two oscillators
 // drift apart between samples. Like NTP's clock filter (RFC 5905 §10: an eight-stage shift
 // register, the sample of least synchronization distance δ/2 + ε wins), the estimate is the
-// recent sample of least error now, so a slow round trip (a wide interval) never moves it. A
+// kept sample of least error now, so a slow round trip (a wide interval) never moves it. A
 // sample whose interval θ ± ε does not meet a newer one's is a false ticker (RFC 5905 §11.2.1,
 // the intersection rule): one of the clocks stepped, so the older samples are dropped.
 //
-// Worked example: samples (t0, s, t1) = (1000, 5000.5, 1001) → θ 4000, ε 0.5 (+ resolution);
-// (2000, 6003, 2010) → θ 3998, ε 5: the first still wins at 2010 (ε 0.5 + 15e-6 · 1009 ms).
-// At 9002 ms, with an 8 s window, the first is gone and the second (ε ≈ 5.1) is the estimate;
-// after 10_010 ms none is left: no estimate.
+// The window slides with the answers: the samples of the last `window` ms before the newest
+// one (at most `samples`). A run of slow answers thus pushes a fast one out within `window`
+// (the error then shows how slow they are), while an outage, with no answers at all, keeps the
+// last estimate, its error growing at PHI, until the newest sample is `maxAge` old: then there
+// is no estimate.
+//
+// Worked example (window 8 s, maxAge 30 s): samples (t0, s, t1) = (1000, 5000.5, 1001) → θ
+// 4000, ε 0.5 (+ resolution); (2000, 6003, 2010) → θ 3998, ε 5: the first wins at 2010 (ε 0.5
+// + 15e-6 · 1009 ms). A third (9500, 13_502, 9520), θ 3992 ± 10, pushes the first out (it is
+// 8.5 s older): the second is the estimate (ε ≈ 5.11 at 9520), and still at 30_000 with no
+// answer since (ε ≈ 5.42). After 39_520 ms without an answer there is no estimate.
 
 /// ClockOffset keeps the recent round trips to one server and estimates its clock's offset.
 struct ClockOffset {
@@ -53,8 +60,10 @@ struct ClockOffset {
     struct Configuration: Equatable {
         /// Samples kept (RFC 5905's clock filter keeps 8).
         var samples = 8
-        /// Local ms after which a sample is dropped: no estimate is older than this.
-        var maxAge = 8_000.0
+        /// Local ms before the newest sample within which samples are kept.
+        var window = 8_000.0
+        /// Local ms after the newest sample's answer beyond which there is no estimate.
+        var maxAge = 30_000.0
         /// The coarser of the two clocks' resolutions, ms (PostgreSQL's clock_timestamp() reads
         /// microseconds).
         var resolution = 0.001
@@ -78,7 +87,7 @@ struct ClockOffset {
         let now = sample.received
         let configuration = configuration
         samples.removeAll { old in
-            now - old.received > configuration.maxAge
+            now - old.received > configuration.window
                 || abs(old.offset - sample.offset) > old.error(at: now, configuration) + sample.error(at: now, configuration)
         }
         samples.append(sample)
@@ -89,10 +98,11 @@ struct ClockOffset {
     }
 
     /// The best estimate at local instant `now` (ms): the kept sample of least error then, the
-    /// newest among equals; nil when none is younger than `maxAge`.
+    /// newest among equals; nil when the newest is older than `maxAge`.
     func estimate(at now: Double) -> Estimate? {
+        guard let newest = samples.last, now - newest.received <= configuration.maxAge else { return nil }
         var best: (sample: Sample, error: Double)?
-        for sample in samples where now - sample.received <= configuration.maxAge {
+        for sample in samples {
             let error = sample.error(at: now, configuration)
             if best == nil || error <= best!.error {
                 best = (sample, error)

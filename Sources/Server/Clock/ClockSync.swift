@@ -10,10 +10,12 @@
 // that fires at `now` has come on PostgreSQL's clock too; it never goes back.
 //
 // The rule (--max-clock-skew): the node fires only while the best estimate's error is within
-// `maxSkew` (a sample younger than ClockOffset's `maxAge` exists, and its round trip was fast
-// enough). Otherwise `now` stands still, so nothing comes due, with one error log line; when
-// a good estimate returns (one info line), the ticks that came due meanwhile follow each job's
-// misfire policy (JobBook.catchUp). A node fires nothing before its first good estimate.
+// `maxSkew`: a round trip of the last 8 s of answers was fast enough, and PostgreSQL answered
+// within the last 30 s (ClockOffset's window and maxAge). Otherwise `now` stands still, so
+// nothing comes due, with one error log line; when a good estimate returns (one info line),
+// the ticks that came due meanwhile follow each job's misfire policy (JobBook.catchUp), as
+// after a failover. A node fires nothing before its first good estimate (and says so in one
+// error line if it has none after 8 s).
 import EventLoop
 import Logging
 
@@ -148,7 +150,7 @@ public final class ClockSync {
             state = .stopped
             logger.error("firing stopped: the offset to PostgreSQL's clock is not known within --max-clock-skew", metadata: metadata)
             onEvent(.stopped)
-        case (.starting, false) where local - startedAt > offset.configuration.maxAge:
+        case (.starting, false) where local - startedAt > offset.configuration.window:
             state = .stopped
             logger.error("firing not started: the offset to PostgreSQL's clock is not known within --max-clock-skew", metadata: metadata)
         default:

@@ -1,6 +1,7 @@
 // ClockOffset with hand-made round trips: the on-wire rule, the choice of the sample of least
 // error (a slow round trip never moves the estimate), drift growing the error with age, the
-// window, false tickers after a clock step, and samples that cannot be round trips.
+// window that slides with the answers, an outage, false tickers after a clock step, and
+// samples that cannot be round trips.
 @testable import Server
 import XCTest
 
@@ -60,7 +61,7 @@ final class ClockOffsetTests: XCTestCase {
     }
 
     func testAnOlderFastSampleLosesToAYoungerOneOnceDriftMakesItWorse() throws {
-        let configuration = ClockOffset.Configuration(samples: 8, maxAge: 100_000, resolution: 0, frequencyTolerance: 0.001)
+        let configuration = ClockOffset.Configuration(samples: 8, window: 100_000, maxAge: 100_000, resolution: 0, frequencyTolerance: 0.001)
         var clock = ClockOffset(configuration: configuration)
         clock.add(Sample(sent: 0, server: 101, received: 2))  // error 1, +1 per second of age
         clock.add(Sample(sent: 5_000, server: 5_104, received: 5_006))  // offset 101 (the first's is 100), error 3
@@ -69,19 +70,46 @@ final class ClockOffsetTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(clock.estimate(at: 5_006)).error, 3, accuracy: 1e-9)
     }
 
-    func testSamplesOlderThanTheWindowAreForgotten() throws {
-        var clock = ClockOffset(configuration: .init(samples: 8, maxAge: 8_000))
+    func testTheWorkedExampleOfTheDocComment() throws {
+        var clock = ClockOffset(configuration: .init(samples: 8, window: 8_000, maxAge: 30_000))
         clock.add(Sample(sent: 1_000, server: 5_000.5, received: 1_001))
         clock.add(Sample(sent: 2_000, server: 6_003, received: 2_010))
-        XCTAssertEqual(try XCTUnwrap(clock.estimate(at: 9_001)).offset, 4_000, accuracy: 1e-9, "8 s old: still in the window")
-        let later = try XCTUnwrap(clock.estimate(at: 9_002))
-        XCTAssertEqual(later.offset, 3_998, accuracy: 1e-9, "the fast sample left the window; the slower one remains")
-        XCTAssertEqual(later.age, 6_992)
-        XCTAssertNil(clock.estimate(at: 10_011), "no sample younger than the window: no estimate")
+        XCTAssertEqual(try XCTUnwrap(clock.estimate(at: 2_010)).offset, 4_000, accuracy: 1e-9)
+        clock.add(Sample(sent: 9_500, server: 13_502, received: 9_520))
+        XCTAssertEqual(clock.samples.count, 2, "the first is more than the window older than the newest")
+        let estimate = try XCTUnwrap(clock.estimate(at: 9_520))
+        XCTAssertEqual(estimate.offset, 3_998, accuracy: 1e-9)
+        XCTAssertEqual(estimate.error, 5.11, accuracy: 0.01)
+        XCTAssertEqual(try XCTUnwrap(clock.estimate(at: 30_000)).error, 5.42, accuracy: 0.01)
+        XCTAssertNotNil(clock.estimate(at: 39_520))
+        XCTAssertNil(clock.estimate(at: 39_521))
+    }
+
+    func testARunOfSlowAnswersPushesTheFastOneOutWithinTheWindow() throws {
+        var clock = ClockOffset(configuration: .init(samples: 8, window: 8_000, maxAge: 30_000))
+        clock.add(Sample(sent: 0, server: 1_000.5, received: 1))  // 1_000 ± 0.5
+        var sent = 1_000.0
+        while sent + 3_000 <= 8_001 {
+            clock.add(Sample(sent: sent, server: sent + 1_000 + 1_500, received: sent + 3_000))  // 1_000 ± 1_500
+            XCTAssertEqual(try XCTUnwrap(clock.estimate(at: sent + 3_000)).error, 0.5, accuracy: 0.2, "the fast answer still rules")
+            sent += 3_000
+        }
+        clock.add(Sample(sent: sent, server: sent + 2_500, received: sent + 3_000))
+        XCTAssertGreaterThan(try XCTUnwrap(clock.estimate(at: sent + 3_000)).error, 1_500, "only slow answers are left")
+    }
+
+    func testAnOutageKeepsTheLastEstimateUntilItIsTooOld() throws {
+        var clock = ClockOffset(configuration: .init(samples: 8, window: 8_000, maxAge: 30_000))
+        clock.add(Sample(sent: 0, server: 1_000.5, received: 1))
+        let late = try XCTUnwrap(clock.estimate(at: 30_001), "no answer for 30 s: still an estimate")
+        XCTAssertEqual(late.offset, 1_000, accuracy: 1e-9)
+        XCTAssertEqual(late.age, 30_000)
+        XCTAssertEqual(late.error, 0.5 + resolution + drift * 30_000, accuracy: 1e-9)
+        XCTAssertNil(clock.estimate(at: 30_002), "older than maxAge: no estimate")
     }
 
     func testOnlyTheLastSamplesAreKept() throws {
-        var clock = ClockOffset(configuration: .init(samples: 3, maxAge: 100_000))
+        var clock = ClockOffset(configuration: .init(samples: 3, window: 100_000))
         clock.add(Sample(sent: 0, server: 1_001, received: 0))  // offset 1_001, error 0: the best, until pushed out
         for index in 1...3 {
             let sent = Double(index * 1_000)
