@@ -75,10 +75,6 @@ public final class ClockSync {
         timer.start(after: 0, every: configuration.interval)
     }
 
-    public func stop() {
-        timer.stop()
-    }
-
     /// The cluster's time, epoch ms: the lowest PostgreSQL's clock can read now, never going
     /// back; it stands still while firing is stopped, and reads 0 before the first estimate.
     public var now: Int64 {

@@ -42,7 +42,7 @@ public final class FiringLayer {
     private let workers: WorkerPool
     private let clock: ClockSync
     /// Whether adoption started (it waits for the clock), and whether the layer was stopped.
-    private var adopting = false
+    private var adoptionStarted = false
     private var stopped = false
     // Built in init; optional only because the wheel's callback needs `self` first.
     private var wheel: ReactorTimingWheel<FiringTimer>!
@@ -116,10 +116,10 @@ public final class FiringLayer {
     private func clockEvent(_ event: ClockSync.Event) {
         switch event {
         case .firing where !stopped:
-            if adopting {
+            if adoptionStarted {
                 adoption.catchUp()
             } else {
-                adopting = true
+                adoptionStarted = true
                 adoption.start()
             }
         case .firing, .stopped, .adjusted:
