@@ -61,6 +61,14 @@ public final class Reactor {
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
+    /// Seconds on the wall clock (Unix epoch), read fresh on each call, unlike `now`: for
+    /// comparing this host's clock with another one's at a precise instant.
+    public var wallNow: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
     /// `now` in whole milliseconds since the Unix epoch.
     public var nowMilliseconds: Int64 { Int64((ev_now(loop) * 1000).rounded(.down)) }
 

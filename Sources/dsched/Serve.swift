@@ -151,6 +151,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Seconds in-flight requests get to finish on SIGTERM/SIGINT (env DSCHED_SHUTDOWN_GRACE, default 10).")
     var shutdownGrace: Double?
 
+    @Option(name: .long, help: "Seconds of error allowed in this node's estimate of its offset to PostgreSQL's clock; beyond, or with no estimate, the node stops firing ticks until it can measure again (env DSCHED_MAX_CLOCK_SKEW, default 0.5, at most 60).")
+    var maxClockSkew: Double?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (env DSCHED_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -228,6 +231,10 @@ struct Serve: ParsableCommand {
         }
         config.reconcileInterval = try settings.seconds(reconcileInterval, env: "DSCHED_RECONCILE_INTERVAL", default: config.reconcileInterval)
         config.redis.maxQueued = try settings.int(redisMaxQueued, env: "DSCHED_REDIS_MAX_QUEUED", default: config.redis.maxQueued, range: 1...1_000_000)
+        config.maxClockSkew = try settings.seconds(maxClockSkew, env: "DSCHED_MAX_CLOCK_SKEW", default: config.maxClockSkew)
+        guard config.maxClockSkew <= 60 else {
+            throw ValidationError("DSCHED_MAX_CLOCK_SKEW must be at most 60 seconds (it is in seconds, not ms), got \(config.maxClockSkew)")
+        }
         config.shutdownGrace = try settings.seconds(shutdownGrace, env: "DSCHED_SHUTDOWN_GRACE", default: config.shutdownGrace)
         return config
     }

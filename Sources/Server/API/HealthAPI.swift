@@ -1,7 +1,9 @@
 // HealthAPI: the probes. `GET /healthz` (liveness): 200 while the loop answers at all.
-// `GET /readyz` (readiness): 200 when every dependency is reachable, else 503 naming which
-// (`postgres`) and nothing more. Probes need no token, so the answer never carries the
-// database's host, port or libpq's words: those go to the log, once per change of readiness.
+// `GET /readyz` (readiness): 200 when every dependency is reachable and the node fires, else
+// 503 naming which (`clock`: its offset to PostgreSQL's clock is not known within
+// --max-clock-skew, see ClockSync; `postgres`) and nothing more. Probes need no token, so the
+// answer never carries the database's host, port or libpq's words: those go to the log, once
+// per change of readiness.
 import Logging
 
 public final class HealthAPI {
@@ -9,12 +11,15 @@ public final class HealthAPI {
     private static let ready = HTTPResponse(status: .ok, contentType: "application/json", body: Array(#"{"status":"ready"}"#.utf8))
 
     private let store: JobStore
+    private let isFiring: () -> Bool
     private let logger: Logger
     /// Whether the last probe found the node ready; nil before the first probe.
     private var wasReady: Bool?
 
-    public init(store: JobStore, logger: Logger) {
+    /// `isFiring`: whether the node's clock lets it fire (FiringLayer.isFiring).
+    public init(store: JobStore, isFiring: @escaping () -> Bool, logger: Logger) {
         self.store = store
+        self.isFiring = isFiring
         self.logger = logger
     }
 
@@ -28,23 +33,25 @@ public final class HealthAPI {
     }
 
     private func readiness() -> HTTPResponse {
-        let isReady = store.isAvailable
-        if isReady != wasReady {
-            if isReady {
-                logger.info("ready", metadata: ["dependencies": "postgres"])
+        let postgres = store.isAvailable
+        let notReady = (isFiring() ? [] : ["clock"]) + (postgres ? [] : ["postgres"])
+        if notReady.isEmpty != wasReady {
+            if notReady.isEmpty {
+                logger.info("ready", metadata: ["dependencies": "clock,postgres"])
             } else {
                 // libpq's messages span lines; the log keeps one line per event.
-                let reason = store.unavailableReason.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-                logger.warning("not ready", metadata: ["dependency": "postgres", "reason": "\(reason)"])
+                let reason = postgres ? "the offset to PostgreSQL's clock is not known within --max-clock-skew"
+                    : store.unavailableReason.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                logger.warning("not ready", metadata: ["dependency": "\(notReady.joined(separator: ","))", "reason": "\(reason)"])
             }
-            wasReady = isReady
+            wasReady = notReady.isEmpty
         }
-        return isReady ? Self.ready : Self.notReady
+        return notReady.isEmpty ? Self.ready : Self.notReady(notReady)
     }
 
-    /// 503 with the error body every error has, and the list of the dependencies not ready:
+    /// 503 with the error body every error has, and the list of what is not ready:
     /// `{"error":{"code":"not_ready","message":"postgres: not ready"},"not_ready":["postgres"],"status":"not_ready"}`.
-    private static let notReady: HTTPResponse = {
+    private static func notReady(_ names: [String]) -> HTTPResponse {
         var json = JSONWriter()
         json.beginObject()
         json.key("error")
@@ -52,15 +59,15 @@ public final class HealthAPI {
         json.key("code")
         json.string("not_ready")
         json.key("message")
-        json.string("postgres: not ready")
+        json.string("\(names.joined(separator: ", ")): not ready")
         json.endObject()
         json.key("not_ready")
         json.beginArray()
-        json.string("postgres")
+        names.forEach { json.string($0) }
         json.endArray()
         json.key("status")
         json.string("not_ready")
         json.endObject()
         return .json(.serviceUnavailable, json, headers: HTTPHeaders([("Retry-After", "1")]))
-    }()
+    }
 }

@@ -23,7 +23,7 @@ enum NodeJSON {
         json.beginObject()
         json.key("address")
         json.string(member.published?.address)
-        for figure: NodeLoad.Figure in [.cachedKB, .hostCPU, .processCPU] {
+        for figure: NodeLoad.Figure in [.cachedKB, .clockErrorMs, .clockOffsetMs, .hostCPU, .processCPU] {
             NodeLoad.write(figure, of: load, into: &json)
         }
         json.key("heartbeat_age_ms")

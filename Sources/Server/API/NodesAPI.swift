@@ -2,7 +2,8 @@
 //
 //   GET /nodes   each live node: id, address, leader or not, heartbeat age, jobs owned and
 //                their weight, jobs loaded in its wheel, CPU (host, and its own process
-//                tree), memory, workers; plus
+//                tree), memory, workers, its clock's offset to PostgreSQL's and the
+//                error of that estimate (ms; null while unmeasured); plus
 //                the leader and the jobs waiting for an owner. 503 + Retry-After when Redis
 //                cannot be reached.
 public final class NodesAPI {

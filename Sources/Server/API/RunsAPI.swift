@@ -2,7 +2,8 @@
 //
 //   GET  /jobs/{id}/runs   newest first; ?limit=1..1000 (100) &before=<run id cursor>
 //   GET  /runs/{id}
-//   POST /jobs/{id}/run    run now, outside the schedule → 201 with the run
+//   POST /jobs/{id}/run    run now, outside the schedule → 201 with the run; 503 +
+//                          Retry-After while this node's firing is stopped for its clock
 //   POST /runs/{id}/cancel stop a pending or running run → 202 with the run as it is now (the
 //                          node running it records it cancelled); 409 once it has ended
 //   GET  /workers          pid, state, in-flight runs, RSS, CPU, restarts
@@ -68,6 +69,11 @@ public final class RunsAPI {
 
     private func runNow(_ request: HTTPRequest, _ responder: Responder) throws(APIError) {
         let id = try APIHandler.positiveID(request, "id")
+        guard firing.isFiring else {
+            throw APIError(.serviceUnavailable, "clock_not_synchronised",
+                           "this node's offset to PostgreSQL's clock is not known within --max-clock-skew: it fires nothing until it is",
+                           retryAfterSeconds: 1)
+        }
         jobStore.fetch(id: id) { [self] outcome in
             switch outcome {
             case .success(let job?):

@@ -72,6 +72,9 @@ public final class ClusterAgent: Cluster, Ownership {
     /// Host CPU, exponentially smoothed: nodes sharing a host sample it at different moments,
     /// and the load score must not swing with that noise.
     var smoothedHostCPU: Double?
+    /// This node's offset to PostgreSQL's clock and its error (ms), published with each
+    /// heartbeat; nil while unmeasured.
+    public var clockOffset: () -> (offset: Double, error: Double)? = { nil }
 
     public init(reactor: Reactor, configuration: Configuration, workers: WorkerPool, jobStore: JobStore, logger: Logger) {
         self.reactor = reactor
@@ -165,6 +168,9 @@ public final class ClusterAgent: Cluster, Ownership {
         load.weight = weights.total(ownedCount: owned.count)
         load.workers = workers.count
         load.scheduled = delegate?.scheduledCount ?? 0
+        let clock = clockOffset()
+        load.clockOffsetMs = clock?.offset
+        load.clockErrorMs = clock?.error
         let published = ClusterState.Heartbeat(address: configuration.address, load: load)
         heartbeatInFlight = true
         commands.evaluate(ClusterScripts.heartbeat, keys: configuration.keys.scriptKeys, arguments: [

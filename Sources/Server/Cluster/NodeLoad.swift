@@ -1,6 +1,6 @@
 // NodeLoad: one node's load at one moment, as it publishes it with its heartbeat: what it
-// owns, how busy the host's CPUs are, how much memory is left, and what its own processes
-// (master and workers) use. The leader turns it into a load score (LoadScore).
+// owns, how busy the host's CPUs are, how much memory is left, what its own processes
+// (master and workers) use, and how far its clock is from PostgreSQL's. The leader turns it into a load score (LoadScore).
 
 /// NodeLoad is one node's load at one moment, as published with its heartbeat (public
 /// because ClusterState.Heartbeat carries it).
@@ -25,6 +25,10 @@ public struct NodeLoad: Equatable, Sendable {
     public var workers: Int = 0
     /// Owned jobs loaded into the node's timing wheel (filled by the caller).
     public var scheduled: Int = 0
+    /// PostgreSQL's clock less the node's wall clock, ms, and the error of that estimate, ms
+    /// (filled by the caller, from ClockSync); nil while unmeasured.
+    public var clockOffsetMs: Double?
+    public var clockErrorMs: Double?
 
     public init(
         jobs: Int = 0, weight: Double = 0, hostCPU: Double = 0, processCPU: Double = 0,

@@ -9,6 +9,11 @@
 // It owns the one ReactorTimingWheel both kinds of timer live in and routes its expiries; the
 // parts know nothing of the reactor's wheel (they see `TickTimers`) nor of the cluster (they
 // see `Ownership`), so a single-node embedded mode can drive them unchanged.
+//
+// Every tick is on the cluster's clock (ClockSync: PostgreSQL's, never read ahead of it): the
+// wheel, the job book, run-now instants and retry delays read it. Adoption starts with the
+// first good estimate of that clock; while firing is stopped for the clock nothing comes due,
+// run-nows are refused, and on resuming the ticks that came due follow the misfire policy.
 import EventLoop
 import Logging
 
@@ -36,6 +41,10 @@ public final class FiringLayer {
     }
 
     private let workers: WorkerPool
+    private let clock: ClockSync
+    /// Whether adoption started (it waits for the clock), and whether the layer was stopped.
+    private var adoptionStarted = false
+    private var stopped = false
     // Built in init; optional only because the wheel's callback needs `self` first.
     private var wheel: ReactorTimingWheel<FiringTimer>!
     private var book: JobBook!
@@ -43,13 +52,14 @@ public final class FiringLayer {
     private var adoption: JobAdoption!
     private var retryPoll: RetryPoll!
 
-    public init(reactor: Reactor, configuration: Configuration, jobStore: RecentJobsCache, runStore: RunStore,
+    public init(reactor: Reactor, configuration: Configuration, clock: ClockSync, jobStore: RecentJobsCache, runStore: RunStore,
                 workers: WorkerPool, ownership: Ownership, logger: Logger) {
         self.workers = workers
-        wheel = ReactorTimingWheel(reactor: reactor) { [unowned self] expired in
+        self.clock = clock
+        wheel = ReactorTimingWheel(reactor: reactor, clock: { [clock] in clock.now }) { [unowned self] expired in
             self.expired(expired.payload, at: expired.deadline)
         }
-        book = JobBook(timers: wheel, clock: { [reactor] in reactor.nowMilliseconds },
+        book = JobBook(timers: wheel, clock: { [clock] in clock.now },
                        configuration: .init(maxMisfireRuns: configuration.maxMisfireRuns))
         var dispatching = RunDispatcher.Configuration(nodeID: configuration.nodeID)
         dispatching.outputLimit = configuration.outputLimit
@@ -76,17 +86,20 @@ public final class FiringLayer {
                 "job_id": "\(job.id)", "misfire": "\(job.definition.misfire.rawValue)",
                 "dropped": "\(exact ? "" : "at least ")\(dropped)", "kept": "\(configuration.maxMisfireRuns)"])
         }
+        clock.onEvent = { [unowned self] event in clockEvent(event) }
     }
 
+    /// Starts the workers; jobs are adopted once the cluster's clock is known.
     public func start() {
         workers.start()
-        adoption.start()
         retryPoll.start()
+        if clock.state == .synchronised { clockEvent(.firing) }
     }
 
     /// Stops firing, lets the runs in flight finish and their results reach the store (for at
     /// most `grace` seconds), then stops the workers and calls `completion`.
     public func stop(grace: Double, completion: @escaping () -> Void) {
+        stopped = true
         adoption.stop()
         retryPoll.stop()
         dispatcher.stop(grace: grace, completion: completion)
@@ -102,12 +115,33 @@ public final class FiringLayer {
         dispatcher.unfence()
     }
 
+    /// Whether ticks fire: the cluster's clock is known within --max-clock-skew (ClockSync).
+    public var isFiring: Bool { clock.state == .synchronised }
+
     /// Runs waiting for a worker slot on this node.
     public var waitingRuns: Int { dispatcher.waitingRuns }
 
     /// Runs a job now, outside its schedule (`POST /jobs/{id}/run`).
     public func runNow(_ job: Job, completion: @escaping (Result<Run, StoreError>) -> Void) {
+        guard isFiring else {
+            return completion(.failure(.unavailable("firing is stopped: this node's offset to PostgreSQL's clock is not known within --max-clock-skew")))
+        }
         dispatcher.runNow(job, completion: completion)
+    }
+
+    private func clockEvent(_ event: ClockSync.Event) {
+        switch event {
+        case .firing where !stopped:
+            if adoptionStarted {
+                adoption.catchUp()
+            } else {
+                adoptionStarted = true
+                adoption.start()
+            }
+        case .firing, .stopped, .adjusted:
+            break
+        }
+        wheel.clockChanged()
     }
 
     private func expired(_ timer: FiringTimer, at deadline: Int64) {

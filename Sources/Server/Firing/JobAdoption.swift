@@ -202,11 +202,25 @@ final class JobAdoption: OwnershipDelegate {
 
     /// Places a row in the book and fires the ticks it missed (misfire policy).
     private func place(_ job: Job, lastTick: Int64?) {
-        switch book.place(job, lastTick: lastTick) {
+        apply(book.place(job, lastTick: lastTick), to: job, skipReason: "misfire: skip: the one-shot's tick had passed when a node took the job")
+    }
+
+    /// Firing resumes after the cluster's clock stood still (ClockSync): the ticks that came
+    /// due meanwhile follow each job's misfire policy.
+    func catchUp() {
+        for (job, placement) in book.catchUp() {
+            apply(placement, to: job, skipReason: "misfire: skip: the one-shot's tick passed while the node's firing was stopped for its clock")
+        }
+    }
+
+    /// Fires a placement's missed ticks, records its skipped ones, and finishes a job left
+    /// without ticks.
+    private func apply(_ placement: JobBook.Placement, to job: Job, skipReason: String) {
+        switch placement {
         case .scheduled(let missed):
             missed.forEach { dispatcher.fire(jobID: job.id, tick: $0, attempt: 1, misfire: true) }
         case .exhausted(let missed, let skipped):
-            skipped.forEach { dispatcher.skip(jobID: job.id, tick: $0, reason: "misfire: skip: the one-shot's tick had passed when a node took the job") }
+            skipped.forEach { dispatcher.skip(jobID: job.id, tick: $0, reason: skipReason) }
             guard missed.isEmpty else {
                 // A one-shot's run marks it done when it ends (RunDispatcher).
                 return missed.forEach { dispatcher.fire(jobID: job.id, tick: $0, attempt: 1, misfire: true) }

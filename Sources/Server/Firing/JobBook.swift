@@ -15,6 +15,10 @@
 // hands back [10:07:00] (the latest, once), `run_all` all four (at most `maxMisfireRuns`,
 // oldest dropped), `skip` none; in every case the wheel is armed for 10:08:00. A job seen
 // before (an edit, a resume) starts from now: its earlier ticks were the old schedule's.
+//
+// The clock is the cluster's (ClockSync): it stands still while the node cannot tell the
+// time well enough, so nothing comes due. When it moves on, `catchUp` treats the ticks that
+// came due meanwhile as missed, under each job's misfire policy, as after a failover.
 
 /// JobBook holds the scheduled jobs of one node and hands out the ticks to claim.
 final class JobBook {
@@ -33,6 +37,8 @@ final class JobBook {
         let job: Job
         let times: FireTimes
         var timer: TimerHandle?
+        /// The tick the timer is armed for.
+        var next: Int64?
 
         init(job: Job, times: FireTimes) {
             self.job = job
@@ -78,6 +84,9 @@ final class JobBook {
     /// Jobs in the wheel.
     var scheduledCount: Int { entries.count }
 
+    /// The clock the book reads (the cluster's), epoch ms.
+    var now: Int64 { clock() }
+
     /// The ids of every job the book knows, scheduled or not.
     var knownIDs: Set<Int64> { Set(entries.keys).union(unscheduled.keys) }
 
@@ -122,6 +131,27 @@ final class JobBook {
         // are already past were missed. A one-shot's only tick counts whenever it lies (a
         // startdate of now or in the past means "run once, now").
         let reference = lastTick ?? (times.repeats ? max(job.createdAt - 1, times.start - 1) : times.start - 1)
+        return arrive(entry, reference: reference, now: now)
+    }
+
+    /// The clock moved on after standing still: every job whose armed tick is now past is
+    /// placed as if it arrived with its last tick just before that one, so the ticks that came
+    /// due meanwhile follow its misfire policy. Returns those jobs and their placements, by id.
+    func catchUp() -> [(job: Job, placement: Placement)] {
+        let now = clock()
+        let late = entries.values.filter { $0.next.map { $0 <= now } ?? false }.sorted { $0.job.id < $1.job.id }
+        return late.map { entry in
+            if let timer = entry.timer {
+                timers.cancel(timer)
+            }
+            return (entry.job, arrive(entry, reference: entry.next! - 1, now: now))
+        }
+    }
+
+    /// Places a job whose ticks after `reference` up to `now` were missed (misfire policy).
+    private func arrive(_ entry: Entry, reference: Int64, now: Int64) -> Placement {
+        let job = entry.job
+        let times = entry.times
         let kept: Int
         switch job.definition.misfire {
         case .runOnce: kept = 1
@@ -162,7 +192,8 @@ final class JobBook {
     /// Arms the job's next tick after `instant`; false when it has none left.
     @discardableResult
     private func arm(_ entry: Entry, after instant: Int64) -> Bool {
-        entry.timer = entry.times.next(after: instant).map { timers.schedule(FiringTimer(kind: .tick, id: entry.job.id), at: $0) }
+        entry.next = entry.times.next(after: instant)
+        entry.timer = entry.next.map { timers.schedule(FiringTimer(kind: .tick, id: entry.job.id), at: $0) }
         return entry.timer != nil
     }
 }

@@ -77,7 +77,8 @@ extension RunDispatcher {
         let policy = job.map { RetryPolicy($0.definition) } ?? run.retry
         var retryAt: Int64?
         if policy.retries(status, attempt: claim.attempt) {
-            let due = finishedAt + policy.delay(attempt: claim.attempt)
+            // On the cluster's clock, as every due time the wheel and the store hold.
+            let due = book.now + policy.delay(attempt: claim.attempt)
             let next = TickClaim(jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt + 1)
             if job == nil || scheduleRetry(next, at: due, after: run.runID) {
                 retryAt = due

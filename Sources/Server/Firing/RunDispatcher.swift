@@ -185,7 +185,8 @@ final class RunDispatcher: WorkerPoolDelegate {
             completion(.failure(.unavailable(stopping ? "the node is stopping" : "the node is fenced (its lease is not renewed)")))
             return
         }
-        runNow(job, at: reactor.nowMilliseconds, tries: Self.runNowTries, completion: completion)
+        // On the cluster's clock, so that a run-now never takes the row of a tick still to come.
+        runNow(job, at: book.now, tries: Self.runNowTries, completion: completion)
     }
 
     /// Run-nows are keyed by their millisecond: concurrent ones (or one landing on a tick) take

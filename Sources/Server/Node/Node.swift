@@ -17,6 +17,7 @@ public final class Node {
     private let router = Router()
     private var server: HTTPServer!
     private let postgres: PostgresPool
+    private let clock: ClockSync
     private let firing: FiringLayer
     private let cluster: ClusterAgent
     private let lease: NodeLease
@@ -41,6 +42,9 @@ public final class Node {
         postgresConfiguration.queueTimeout = configuration.postgres.queueTimeout
         postgres = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: configuration.postgres.connections,
                                 prelude: Migrations.script, logger: logger)
+        var clockConfiguration = ClockSync.Configuration()
+        clockConfiguration.maxSkew = configuration.maxClockSkew
+        clock = ClockSync(reactor: reactor, postgres: postgres, configuration: clockConfiguration, logger: logger)
         // The API writes through the cache of just-created rows that adoption reads first.
         let store = RecentJobsCache(store: PostgresJobStore(postgres: postgres, nodeID: configuration.nodeID),
                                     clock: { [reactor] in reactor.monotonicNow })
@@ -73,6 +77,7 @@ public final class Node {
         let workers = Supervisor(reactor: reactor, configuration: supervisorConfiguration, logger: logger)
         cluster = ClusterAgent(reactor: reactor, configuration: clusterConfiguration, workers: workers, jobStore: store,
                                logger: logger)
+        cluster.clockOffset = { [clock] in clock.wallOffset }
         var firingConfiguration = FiringLayer.Configuration(nodeID: configuration.nodeID)
         firingConfiguration.reloadInterval = configuration.reloadInterval
         firingConfiguration.outputLimit = configuration.outputLimit
@@ -80,11 +85,11 @@ public final class Node {
         firingConfiguration.maxRunningPerJob = configuration.maxRunningPerJob
             ?? max(configuration.workers * configuration.maxConcurrentPerWorker / 2, 1)
         firingConfiguration.maxRunTimeMilliseconds = configuration.maxRunTime > 0 ? Int64(configuration.maxRunTime * 1000) : nil
-        firing = FiringLayer(reactor: reactor, configuration: firingConfiguration, jobStore: store, runStore: runStore,
+        firing = FiringLayer(reactor: reactor, configuration: firingConfiguration, clock: clock, jobStore: store, runStore: runStore,
                              workers: workers, ownership: cluster, logger: logger)
         let authenticator = Authenticator(token: configuration.apiToken)
-        HealthAPI(store: store, logger: logger).register(on: router)
-        JobsAPI(store: store, authenticator: authenticator, now: { [reactor] in reactor.nowMilliseconds }, cluster: cluster,
+        HealthAPI(store: store, isFiring: { [firing] in firing.isFiring }, logger: logger).register(on: router)
+        JobsAPI(store: store, authenticator: authenticator, now: { [clock] in clock.estimatedNow }, cluster: cluster,
                 minimumPeriod: configuration.minFrequency, allowedUsers: Set(configuration.allowedUsers)).register(on: router)
         RunsAPI(jobStore: store, runStore: runStore, firing: firing, workers: workers, cluster: cluster,
                 authenticator: authenticator).register(on: router)
@@ -108,6 +113,8 @@ public final class Node {
         lease.onUnfence = { [unowned self] in firing.unfence() }
         lease.onFailure = { [unowned self] error in fail(error) }
         postgres.start()
+        // The clock is measured while the lease is acquired: ticks fire once both hold.
+        clock.start()
         lease.start()
         for signal in [SIGTERM, SIGINT] {
             signalWatchers.append(SignalWatcher(reactor: reactor, signal: signal) { [unowned self] number in

@@ -90,6 +90,9 @@ public struct NodeConfiguration: Sendable {
     /// Seconds between reloads of the job table into the wheel.
     public var reloadInterval = 2.0
     public var logLevel = "info"
+    /// Largest error, in seconds, of this node's estimate of its offset to PostgreSQL's clock
+    /// under which it fires ticks (ClockSync).
+    public var maxClockSkew = 0.5
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     public var shutdownGrace = 10.0
 

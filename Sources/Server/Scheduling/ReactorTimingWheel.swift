@@ -2,16 +2,19 @@
 //
 // The libev timer is armed for the wheel's next expiry (the next non-empty slot), never at a
 // fixed tick rate: an idle node does not wake every millisecond, and a node with nothing
-// scheduled has no timer armed at all. When it fires, the wheel advances to the loop's time
-// and each expired timer is handed to `onExpired`, which may schedule and cancel freely.
-// A timer never fires early: if libev wakes a hair before a deadline (the clock is read in
-// whole milliseconds), the wheel hands back nothing and the timer is re-armed.
+// scheduled has no timer armed at all. When it fires, the wheel advances to the time its
+// clock reads (the cluster's clock for the firing layer, see ClockSync) and each expired timer
+// is handed to `onExpired`, which may schedule and cancel freely. A timer never fires early:
+// if libev wakes before a deadline (the clock is read in whole milliseconds, or it moved more
+// slowly than the monotonic clock libev sleeps on), the wheel hands back nothing and the timer
+// is re-armed.
 import EventLoop
 
 public final class ReactorTimingWheel<Payload: BitwiseCopyable> {
     public typealias Expired = TimingWheel<Payload>.Expired
 
     private let reactor: Reactor
+    private let clock: () -> Int64
     private var wheel: TimingWheel<Payload>
     private var timer: TimerWatcher!
     /// The expiry the libev timer is armed for, if armed.
@@ -19,10 +22,12 @@ public final class ReactorTimingWheel<Payload: BitwiseCopyable> {
     private var expired: [Expired] = []
     private let onExpired: (Expired) -> Void
 
-    public init(reactor: Reactor, onExpired: @escaping (Expired) -> Void) {
+    /// `clock`: the wall-clock instant deadlines are on, epoch ms; it must never go back.
+    public init(reactor: Reactor, clock: @escaping () -> Int64, onExpired: @escaping (Expired) -> Void) {
         self.reactor = reactor
+        self.clock = clock
         self.onExpired = onExpired
-        wheel = TimingWheel(now: reactor.nowMilliseconds)
+        wheel = TimingWheel(now: clock())
         timer = TimerWatcher(reactor: reactor) { [unowned self] in fire() }
     }
 
@@ -55,9 +60,17 @@ public final class ReactorTimingWheel<Payload: BitwiseCopyable> {
         wheel.deadline(of: handle)
     }
 
+    /// Re-arms the libev timer from the clock as it reads now: call it when the clock jumped or
+    /// changed pace (a new estimate of the cluster's clock), since libev sleeps on its own.
+    public func clockChanged() {
+        timer.stop()
+        armedFor = nil
+        rearm()
+    }
+
     private func fire() {
         armedFor = nil
-        wheel.advance(to: reactor.nowMilliseconds, into: &expired)
+        wheel.advance(to: clock(), into: &expired)
         let due = expired
         expired.removeAll(keepingCapacity: true)
         for timer in due {
@@ -74,6 +87,6 @@ public final class ReactorTimingWheel<Payload: BitwiseCopyable> {
         }
         if let armedFor, armedFor <= next, timer.isActive { return }
         armedFor = next
-        timer.start(after: Double(max(next - reactor.nowMilliseconds, 0)) / 1000)
+        timer.start(after: Double(max(next - clock(), 0)) / 1000)
     }
 }

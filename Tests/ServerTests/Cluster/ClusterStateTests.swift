@@ -13,6 +13,10 @@ final class ClusterStateTests: XCTestCase {
         load.scheduled = 3
         let heartbeat = ClusterState.Heartbeat(address: "10.0.0.1:8080", load: load)
         XCTAssertEqual(ClusterState.Heartbeat(json: heartbeat.json), heartbeat)
+        load.clockOffsetMs = -2_999.5
+        load.clockErrorMs = 0.125
+        let measured = ClusterState.Heartbeat(address: "10.0.0.1:8080", load: load)
+        XCTAssertEqual(ClusterState.Heartbeat(json: measured.json), measured, "with the clock's figures")
         XCTAssertNil(ClusterState.Heartbeat(json: "{}"), "no address")
         XCTAssertNil(ClusterState.Heartbeat(json: "not json"))
     }
@@ -21,7 +25,7 @@ final class ClusterStateTests: XCTestCase {
         var load = load
         load.scheduled = 3
         XCTAssertEqual(ClusterState.Heartbeat(address: "10.0.0.1:8080", load: load).json,
-                       #"{"address":"10.0.0.1:8080","cached_kb":300,"cpu_host":0.5,"cpu_process":1.25,"jobs":3,"#
+                       #"{"address":"10.0.0.1:8080","cached_kb":300,"clock_error_ms":null,"clock_offset_ms":null,"cpu_host":0.5,"cpu_process":1.25,"jobs":3,"#
                            + #""mem_available_kb":400,"mem_total_kb":1000,"rss_kb":60000,"scheduled":3,"weight":0.25,"workers":2}"#)
     }
 

@@ -7,7 +7,7 @@ final class ReactorTimingWheelTests: XCTestCase {
         let reactor = try Reactor()
         var fired: [(payload: Int, deadline: Int64, at: Int64)] = []
         var wheel: ReactorTimingWheel<Int>!
-        wheel = ReactorTimingWheel(reactor: reactor) { timer in
+        wheel = ReactorTimingWheel(reactor: reactor, clock: { reactor.nowMilliseconds }) { timer in
             reactor.updateNow()
             fired.append((timer.payload, timer.deadline, reactor.nowMilliseconds))
             if fired.count == 4 { reactor.stop() }
@@ -30,7 +30,7 @@ final class ReactorTimingWheelTests: XCTestCase {
 
     func testAnIdleWheelLetsTheLoopSleep() throws {
         let reactor = try Reactor()
-        let wheel = ReactorTimingWheel<Int>(reactor: reactor) { _ in XCTFail("nothing is scheduled") }
+        let wheel = ReactorTimingWheel<Int>(reactor: reactor, clock: { reactor.nowMilliseconds }) { _ in XCTFail("nothing is scheduled") }
         let handle = wheel.schedule(1, at: reactor.nowMilliseconds + 3_600_000)
         XCTAssertTrue(wheel.isArmed)
         wheel.cancel(handle)
@@ -43,7 +43,7 @@ final class ReactorTimingWheelTests: XCTestCase {
         let reactor = try Reactor()
         var count = 0
         var wheel: ReactorTimingWheel<Int>!
-        wheel = ReactorTimingWheel(reactor: reactor) { timer in
+        wheel = ReactorTimingWheel(reactor: reactor, clock: { reactor.nowMilliseconds }) { timer in
             count += 1
             if count < 5 {
                 wheel.schedule(timer.payload, at: timer.deadline + 5)
@@ -54,5 +54,26 @@ final class ReactorTimingWheelTests: XCTestCase {
         wheel.schedule(7, at: reactor.nowMilliseconds + 5)
         reactor.run()
         XCTAssertEqual(count, 5)
+    }
+
+    func testAClockThatStandsStillFiresNothingUntilItMovesOn() throws {
+        let reactor = try Reactor()
+        let start = reactor.nowMilliseconds
+        var clock = start
+        var fired: [Int] = []
+        let wheel = ReactorTimingWheel<Int>(reactor: reactor, clock: { clock }) { timer in
+            fired.append(timer.payload)
+            reactor.stop()
+        }
+        wheel.schedule(1, at: start + 5)
+        let stop = TimerWatcher(reactor: reactor) { reactor.stop() }
+        stop.start(after: 0.05)
+        reactor.run()
+        XCTAssertEqual(fired, [], "the loop's time passed the deadline, the wheel's clock did not")
+        clock = start + 5
+        wheel.clockChanged()
+        stop.start(after: 5)
+        reactor.run()
+        XCTAssertEqual(fired, [1], "fires once its clock reads the deadline")
     }
 }

@@ -158,6 +158,7 @@ public final class PostgresConnection {
         inFlight = query
         result = PostgresResult()
         failure = nil
+        query.onSent?()
         let sent: Int32
         if query.isScript {
             sent = PQsendQuery(connection, query.sql)

@@ -10,6 +10,9 @@ public struct PostgresQuery {
     let statementName: String?
     let completion: Completion
     var enqueuedAt = 0.0
+    /// Called on the loop just before the statement goes to the server (after any wait in the
+    /// queue and any prepare): a round trip timed from here excludes the wait (ClockSync).
+    public var onSent: (() -> Void)?
 
     /// A parameterised statement ($1, $2, ...; values in PostgreSQL's text format, nil = NULL).
     public init(_ sql: String, _ parameters: [String?] = [], completion: @escaping Completion) {
