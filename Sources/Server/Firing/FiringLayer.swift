@@ -132,16 +132,21 @@ public final class FiringLayer {
     private func clockEvent(_ event: ClockSync.Event) {
         switch event {
         case .firing where !stopped:
+            dispatcher.clockStopped = false
             if adoptionStarted {
                 adoption.catchUp()
             } else {
                 adoptionStarted = true
                 adoption.start()
             }
-        case .firing, .stopped, .adjusted:
+        case .stopped:
+            // Ticks held (fence, store) are not claimed either until the clock is known again.
+            dispatcher.clockStopped = true
+        case .firing, .adjusted:
             break
         }
         wheel.clockChanged()
+        if case .firing = event, !stopped { dispatcher.claimWaiting() }
     }
 
     private func expired(_ timer: FiringTimer, at deadline: Int64) {

@@ -42,7 +42,7 @@ extension RunDispatcher {
     }
 
     func claimWaiting() {
-        guard !stopping, !fenced, !unclaimed.isEmpty else { return }
+        guard !stopping, !fenced, !clockStopped, !unclaimed.isEmpty else { return }
         let waiting = unclaimed.takeAll()
         logger.info("claiming ticks that waited for the store", metadata: ["ticks": "\(waiting.count)"])
         // Through `fire`, so that forbid/replace hold among the waiting ticks too.

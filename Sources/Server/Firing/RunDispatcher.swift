@@ -80,6 +80,8 @@ final class RunDispatcher: WorkerPoolDelegate {
     var drainTimer: TimerWatcher?
     /// Set while the node lease is fenced (RunDispatcher+Fence): nothing is claimed.
     var fenced = false
+    /// Set while the cluster's clock is not known (ClockSync): ticks held are not claimed.
+    var clockStopped = false
     /// Live runs the fence cancelled: recorded lost when their worker reports them cancelled.
     var fencedRuns = Set<Int64>()
 
@@ -125,7 +127,7 @@ final class RunDispatcher: WorkerPoolDelegate {
         let claim = TickClaim(jobID: jobID, scheduledAt: tick, attempt: attempt)
         // Fired twice, and this node runs it already: its row is that run's.
         guard !reclaim || !live.holds(claim) else { return }
-        guard !fenced else { return keepUnclaimed(claim) }
+        guard !fenced, !clockStopped else { return keepUnclaimed(claim) }
         if live.isBusy(jobID) {
             switch job.definition.concurrency {
             case .forbid:
