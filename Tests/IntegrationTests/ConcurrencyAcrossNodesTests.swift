@@ -9,19 +9,6 @@ import Foundation
 import XCTest
 
 final class ConcurrencyAcrossNodesTests: NodesTestCase {
-    private var marks: URL!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        marks = FileManager.default.temporaryDirectory.appendingPathComponent("dsched-forbid-\(UUID().uuidString).marks")
-        XCTAssertTrue(FileManager.default.createFile(atPath: marks.path, contents: nil))
-    }
-
-    override func tearDown() {
-        super.tearDown()
-        try? FileManager.default.removeItem(at: marks)
-    }
-
     /// [start, end] in epoch ns of each run the scripts logged, by run id; a run still going
     /// has no end.
     private func intervals() throws -> [Int: (start: Int64, end: Int64?)] {

@@ -7,19 +7,6 @@ import Foundation
 import XCTest
 
 final class LostRunsTests: NodesTestCase {
-    private var marks: URL!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        marks = FileManager.default.temporaryDirectory.appendingPathComponent("dsched-lost-\(UUID().uuidString).marks")
-        XCTAssertTrue(FileManager.default.createFile(atPath: marks.path, contents: nil))
-    }
-
-    override func tearDown() {
-        super.tearDown()
-        try? FileManager.default.removeItem(at: marks)
-    }
-
     private func arguments(_ id: String, lease: Int = 2) -> [String] {
         ["--node-id", id, "--workers", "1", "--node-lease", String(lease), "--reload-interval", "0.5"]
     }

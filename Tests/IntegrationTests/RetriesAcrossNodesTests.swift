@@ -7,19 +7,6 @@ import Foundation
 import XCTest
 
 final class RetriesAcrossNodesTests: NodesTestCase {
-    private var marks: URL!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        marks = FileManager.default.temporaryDirectory.appendingPathComponent("dsched-retries-\(UUID().uuidString).marks")
-        XCTAssertTrue(FileManager.default.createFile(atPath: marks.path, contents: nil))
-    }
-
-    override func tearDown() {
-        super.tearDown()
-        try? FileManager.default.removeItem(at: marks)
-    }
-
     /// Nodes "a" and "b" of one cluster; their processes and clients by id.
     private func twoNodes() throws -> [String: (server: ServerProcess, client: RawClient)] {
         var nodes: [String: (server: ServerProcess, client: RawClient)] = [:]

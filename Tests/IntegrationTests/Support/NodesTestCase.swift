@@ -7,14 +7,19 @@ class NodesTestCase: XCTestCase {
     var database: TestDatabase!
     /// The nodes a test started, alive until it ends.
     var nodes: [ServerProcess] = []
+    /// An empty file of the test's own, where its jobs' scripts log what ran.
+    var marks: URL!
 
     override func setUpWithError() throws {
         database = try TestDatabase()
+        marks = FileManager.default.temporaryDirectory.appendingPathComponent("dsched-\(type(of: self))-\(UUID().uuidString).marks")
+        XCTAssertTrue(FileManager.default.createFile(atPath: marks.path, contents: nil))
     }
 
     override func tearDown() {
         nodes = []
         database = nil
+        try? FileManager.default.removeItem(at: marks)
     }
 
     /// Starts a node with `arguments`; the node and a client of it.
