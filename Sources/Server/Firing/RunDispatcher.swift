@@ -7,11 +7,12 @@
 //
 // A tick is claimed by inserting its row (ON CONFLICT DO NOTHING): only the ticks this node
 // won are run, so several nodes holding a job fire each tick once between them. A claim whose
-// reply was lost is made again with `reclaim` (RunDispatcher+LostClaims). `forbid`
-// records a tick `skipped` while a run of the job is live or being claimed; `replace` cancels
-// the live runs first. Across nodes (the job just moved while its run goes on where it was),
-// the claim statement does the same from the job's unfinished rows: it records the tick
-// skipped naming that run and node, or returns the runs for their node to cancel. Won runs wait for a worker slot in a FairQueue (round-robin by job; at
+// reply was lost is made again with `reclaim` (RunDispatcher+LostClaims); run-nows are claims
+// too (RunDispatcher+RunNow). `forbid` records a tick `skipped` while a run of the job is live
+// or being claimed; `replace` cancels the live runs first. Across nodes (the job just moved
+// while its run goes on where it was), the claim statement does the same from the job's
+// unfinished rows: it records the tick skipped naming that run and node, or returns the runs
+// for their node to cancel. Won runs wait for a worker slot in a FairQueue (round-robin by job; at
 // most the job's `max_concurrency`, within the node's `maxRunningPerJob`, of one job on the
 // workers at once); a tick of a job that already has `maxWaitingPerJob` runs waiting, or that
 // finds `maxBacklog` waiting on the node, is recorded `skipped` with the reason (late ticks
@@ -179,32 +180,6 @@ final class RunDispatcher: WorkerPoolDelegate {
     func finish(jobID: Int64) {
         runStore.markDone(jobID: jobID)
         book.remove(jobID)
-    }
-
-    /// Runs a job now, outside its schedule (`POST /jobs/{id}/run`).
-    func runNow(_ job: Job, completion: @escaping (Result<Run, StoreError>) -> Void) {
-        guard !stopping, !fenced else {
-            completion(.failure(.unavailable(stopping ? "the node is stopping" : "the node is fenced (its lease is not renewed)")))
-            return
-        }
-        // On the cluster's clock, so that a run-now never takes the row of a tick still to come.
-        runNow(job, at: book.now, tries: Self.runNowTries, completion: completion)
-    }
-
-    /// Run-nows are keyed by their millisecond: concurrent ones (or one landing on a tick) take
-    /// the next free millisecond, at most this many times.
-    static let runNowTries = 16
-
-    func runNow(_ job: Job, at instant: Int64, tries: Int, completion: @escaping (Result<Run, StoreError>) -> Void) {
-        let claim = TickClaim(jobID: job.id, scheduledAt: instant, attempt: 1)
-        claimAndDispatch(claim, job: job, misfire: false) { [self] outcome in
-            switch outcome {
-            case .success(let run?): completion(.success(run))
-            case .success(nil) where tries > 1: runNow(job, at: instant + 1, tries: tries - 1, completion: completion)
-            case .success(nil): completion(.failure(.failed("no free millisecond for a run-now after \(Self.runNowTries) tries")))
-            case .failure(let error): completion(.failure(error))
-            }
-        }
     }
 
     /// Claims a tick and queues the won run. `completion` (a run-now) hears the run, or nil when
