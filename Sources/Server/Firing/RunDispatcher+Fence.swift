@@ -1,8 +1,9 @@
 // RunDispatcher+Fence: what the firing layer does while the node lease is fenced (issue 12,
 // contract 3). A node that could not renew its lease for half its TTL may be cut off, and the
 // others will record its runs lost (and retry them) once the lease expires: so it stops them
-// first. Runs waiting for a worker slot are recorded lost at once; live ones are cancelled
-// through the usual path (TERM, then KILL after --kill-grace) and recorded lost when their
+// first. Runs waiting for a worker slot are recorded lost at once; live ones are killed at
+// once (SIGKILL to their process groups, no --kill-grace: the fence comes at half the lease,
+// and a grace as long as that would let a script outlive it) and recorded lost when their
 // worker reports — each write reaches the store if and when it answers, and a row the sweep
 // recorded lost first stays as it is (`lost` is final). Ticks and retries that come due while
 // fenced are not claimed: they wait with the ticks that wait for the store (the same bounded
@@ -27,7 +28,7 @@ extension RunDispatcher {
         nodeFull = false
         let dispatched = live.runIDs.filter { live[$0]?.dispatched == true }
         fencedRuns.formUnion(dispatched)
-        dispatched.forEach(workers.cancel)
+        dispatched.forEach(workers.kill)
         logger.warning("runs stopped: the node is fenced", metadata: [
             "node_id": "\(configuration.nodeID)", "runs": "\(dispatched.count)"])
     }

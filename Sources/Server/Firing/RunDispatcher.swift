@@ -126,8 +126,10 @@ final class RunDispatcher: WorkerPoolDelegate {
     func fire(jobID: Int64, tick: Int64, attempt: Int, misfire: Bool = false, reclaim: Bool = false) {
         guard !stopping, let job = book.job(jobID) else { return }
         let claim = TickClaim(jobID: jobID, scheduledAt: tick, attempt: attempt)
-        // Fired twice, and this node runs it already: its row is that run's.
-        guard !reclaim || !live.holds(claim) else { return }
+        // Fired twice (a reclaim, or a retry both timed here and read back from the store
+        // before its claim's answer), and this node runs it already: its row is that run's;
+        // firing it again could only skip it or, under replace, cancel it.
+        guard !live.holds(claim) else { return }
         guard !fenced, !clockStopped else { return keepUnclaimed(claim) }
         if live.isBusy(jobID) {
             switch job.definition.concurrency {

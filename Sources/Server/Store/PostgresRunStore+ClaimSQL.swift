@@ -14,8 +14,9 @@ extension PostgresRunStore {
     /// instant, during a move, may both miss each other's): forbid inserts the row skipped,
     /// naming the oldest; replace returns them as "id node,…" with the won row. A `reclaim`
     /// also takes back the tick's existing row when it is this node's and still `pending`
-    /// (giving it the claim's status and output); the UPDATE sees the rows as they were before
-    /// the statement, so a row is returned by one part at most.
+    /// (giving it the claim's status and output, and a fresh `claimed_at`, so that the orphan
+    /// sweep does not take a row just taken back); the UPDATE sees the rows as they were
+    /// before the statement, so a row is returned by one part at most.
     static let claimSQL = """
         WITH c AS (
             SELECT u.*, f.run_id, f.run_node, f.elsewhere
@@ -41,7 +42,7 @@ extension PostgresRunStore {
             SELECT job_id, scheduled_at, attempt, node_id, claim_status, claim_output FROM d
             ON CONFLICT (job_id, scheduled_at, attempt) DO NOTHING RETURNING *
         ), reclaimed AS (
-            UPDATE job_run r SET status = d.claim_status, output = d.claim_output FROM d
+            UPDATE job_run r SET status = d.claim_status, output = d.claim_output, claimed_at = now() FROM d
             WHERE d.reclaim AND r.job_id = d.job_id AND r.scheduled_at = d.scheduled_at AND r.attempt = d.attempt
               AND r.node_id = d.node_id AND r.status = 'pending'
             RETURNING r.*

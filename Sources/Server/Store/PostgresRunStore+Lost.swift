@@ -35,8 +35,9 @@ extension PostgresRunStore {
 
     public func recordOrphans(nodeID: String, holding: [Int64], olderThan seconds: Double,
                               completion: @escaping (Result<[Int64], StoreError>) -> Void) {
-        // A claim in flight for longer than the bound may hold rows that old: wait for it.
-        guard !claimInFlight || reactor.monotonicNow - claimSentAt < seconds else { return completion(.success([])) }
+        // A claim in flight or queued may be a reclaim of such a row, whose answer would make
+        // it live here: wait until none is.
+        guard !claimInFlight, !hasQueuedClaims else { return completion(.success([])) }
         var held = PostgresArrayLiteral()
         (holding + pendingUpdates.map(\.id) + updatingRunIDs).forEach { held.append(String($0)) }
         // A lost run is retried like any other while attempts remain: its retry is due now. The

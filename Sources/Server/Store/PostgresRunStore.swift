@@ -16,7 +16,6 @@ import EventLoop
 import Logging
 
 public final class PostgresRunStore: RunStore {
-    let reactor: Reactor
     let postgres: PostgresPool
     let logger: Logger
 
@@ -31,8 +30,6 @@ public final class PostgresRunStore: RunStore {
 
     private var pendingClaims: [PendingClaim] = []
     private(set) var claimInFlight = false
-    /// When (monotonic s) the claim in flight was sent.
-    private(set) var claimSentAt = 0.0
     private(set) var pendingUpdates: [Run] = []
     private var updateInFlight = false
     /// Run ids of the update batch in flight.
@@ -47,7 +44,6 @@ public final class PostgresRunStore: RunStore {
         + "signal, output, output_truncated, max_rss_kb, cpu_user_ms, cpu_system_ms"
 
     public init(reactor: Reactor, postgres: PostgresPool, logger: Logger) {
-        self.reactor = reactor
         self.postgres = postgres
         self.logger = logger
         retryTimer = TimerWatcher(reactor: reactor) { [unowned self] in flushUpdates() }
@@ -82,7 +78,6 @@ public final class PostgresRunStore: RunStore {
                 reclaims.append(request.reclaim ? "t" : "f")
             }
         }
-        claimSentAt = reactor.monotonicNow
         let parameters = [jobIDs, ticks, attempts, nodes, statuses, outputs, policies, reclaims].map(\.text)
         postgres.send(PostgresQuery(prepared: "dsched_claim_ticks_v4", Self.claimSQL, parameters) { [self] outcome in
             claimInFlight = false
@@ -109,6 +104,9 @@ public final class PostgresRunStore: RunStore {
     }
 
     // MARK: - Status updates
+
+    /// Whether claims wait for the one in flight.
+    var hasQueuedClaims: Bool { !pendingClaims.isEmpty }
 
     public var hasPendingWrites: Bool { updateInFlight || !pendingUpdates.isEmpty || claimInFlight || !pendingClaims.isEmpty }
 

@@ -58,7 +58,7 @@ extension Supervisor {
                 "timeout_s": "\(configuration.workerTimeout)",
                 "run_ids": "\(worker.inFlight.keys.sorted().map(String.init).joined(separator: ","))",
             ])
-            kill(pid, SIGKILL)
+            Glibc.kill(pid, SIGKILL)
         }
     }
 
@@ -66,7 +66,7 @@ extension Supervisor {
     /// cgroup subtree (`--cgroup`); then sweeps for what is left (see the top).
     func killRuns(of handle: WorkerHandle?, workerPID: pid_t) {
         for group in handle?.scriptGroups.values.filter({ $0 > 0 }) ?? [] {
-            kill(-group, SIGKILL)
+            Glibc.kill(-group, SIGKILL)
         }
         if let root = configuration.cgroup {
             WorkerCgroup.killAll(root: root, workerPID: workerPID)
@@ -87,9 +87,9 @@ extension Supervisor {
         for pid in orphans {
             logger.warning("killing a process a dead worker's run left behind", metadata: ["pid": "\(pid)"])
             if getpgid(pid) == pid {
-                kill(-pid, SIGKILL)
+                Glibc.kill(-pid, SIGKILL)
             }
-            kill(pid, SIGKILL)
+            Glibc.kill(pid, SIGKILL)
         }
         orphanSweepsLeft = orphans.isEmpty ? orphanSweepsLeft - 1 : Self.orphanSweeps
         if orphanSweepsLeft > 0 {

@@ -125,6 +125,15 @@ public final class Supervisor: WorkerPool {
         }
     }
 
+    public func kill(runID: Int64) {
+        for worker in records.compactMap(\.handle) where worker.inFlight[runID] != nil {
+            if let group = worker.scriptGroups[runID], group > 0 {
+                Glibc.kill(-group, SIGKILL)
+            }
+            worker.send(.cancel(runID: runID))
+        }
+    }
+
     public var workers: [WorkerInfo] { records.map(\.info) }
 
     // MARK: - Spawning and reaping
@@ -225,7 +234,7 @@ public final class Supervisor: WorkerPool {
             return
         }
         logger.warning("worker channel broken", metadata: ["worker_pid": "\(pid)", "reason": "\(reason)"])
-        kill(pid, SIGKILL)
+        Glibc.kill(pid, SIGKILL)
     }
 
     // MARK: - Staged stop
@@ -279,7 +288,7 @@ public final class Supervisor: WorkerPool {
         }
         for record in records where record.hasProcess {
             logger.warning("worker slow to stop: signalled", metadata: ["worker_pid": "\(record.pid)", "signal": "\(signal)"])
-            kill(record.pid, signal)
+            Glibc.kill(record.pid, signal)
             if signal == SIGKILL {
                 // A worker that could not act on TERM may not have killed its scripts either.
                 killRuns(of: record.handle, workerPID: record.pid)

@@ -26,6 +26,10 @@ public protocol WorkerPool: AnyObject {
     func dispatch(_ request: WorkerMessage.RunRequest) -> Bool
     /// Asks the worker running `runID` to stop it (no-op when none holds it).
     func cancel(runID: Int64)
+    /// Stops `runID` at once: SIGKILL to its script's process group, without the kill grace
+    /// (the node lease's fence: the run must be gone before the lease can lapse), and its
+    /// worker is told it is cancelled, so that it reports the run.
+    func kill(runID: Int64)
     /// One line per worker slot, for GET /workers and the heartbeat.
     var workers: [WorkerInfo] { get }
 }

@@ -73,6 +73,7 @@ private final class RecordingPool: WorkerPool {
     var slots = 0
     var dispatched: [WorkerMessage.RunRequest] = []
     var cancelled: [Int64] = []
+    var killed: [Int64] = []
 
     func start() {}
     func stop(completion: @escaping () -> Void) { completion() }
@@ -84,6 +85,7 @@ private final class RecordingPool: WorkerPool {
         return true
     }
     func cancel(runID: Int64) { cancelled.append(runID) }
+    func kill(runID: Int64) { killed.append(runID) }
     var workers: [WorkerInfo] { [] }
 }
 
@@ -286,7 +288,8 @@ final class RunDispatcherTests: XCTestCase {
         XCTAssertEqual(pool.dispatched.map(\.runID), [1], "run 1 is on a worker, run 2 waits for a slot")
         dispatcher.fence()
         XCTAssertEqual(store.finishedRuns.map(\.status), [.lost], "the waiting run is recorded lost at once")
-        XCTAssertEqual(pool.cancelled, [1], "the live run is stopped through the usual cancel path")
+        XCTAssertEqual(pool.killed, [1], "the live run is killed at once, without the kill grace")
+        XCTAssertEqual(pool.cancelled, [], "not through the cancel path, whose grace could outlast the lease")
         dispatcher.runFinished(WorkerMessage.RunResult(
             runID: 1, exitCode: nil, signal: 15, timedOut: false, cancelled: true, startedAt: t0, finishedAt: t0,
             output: "", outputTruncated: false, maxRSSKilobytes: 0, cpuUserMilliseconds: 0, cpuSystemMilliseconds: 0, error: nil))
@@ -302,6 +305,16 @@ final class RunDispatcherTests: XCTestCase {
         dispatcher.unfence()
         XCTAssertEqual(pool.dispatched.map(\.scheduledAt).last, RFC3339.format(milliseconds: t0 + 3_000),
                        "the tick held during the fence is claimed once the lease is renewed")
+    }
+
+    func testARetryFiredAgainWhileItsOwnRunIsLiveHereLeavesThatRunAlone() {
+        place(10, concurrency: .replace)
+        dispatcher.fire(jobID: 10, tick: t0, attempt: 2)
+        XCTAssertEqual(dispatcher.waitingRuns, 1, "the retry's run (attempt 2) is live here")
+        // The same retry again: timed here and read back from the store before its claim's answer.
+        dispatcher.fire(jobID: 10, tick: t0, attempt: 2)
+        XCTAssertTrue(store.finishedRuns.isEmpty, "under replace, firing it again does not cancel its own run")
+        XCTAssertEqual(dispatcher.waitingRuns, 1)
     }
 
     func testAStopRecordsLostTheRunsStillLiveAtTheEndOfTheGraceEvenWhenNoWorkerReportsThem() throws {
