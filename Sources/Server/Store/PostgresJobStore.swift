@@ -255,6 +255,9 @@ public final class PostgresJobStore: JobStore {
         switch error {
         case .unavailable(let reason): return .unavailable(reason)
         case .connectionLost(let reason): return .unavailable("connection lost; the request may or may not have been applied: \(reason)")
+        // A restart or a deadlock: the caller waits and tries again (ticks wait for the store,
+        // requests get 503 + Retry-After), instead of dropping what it asked.
+        case .server(let state, let message) where error.isTransient: return .unavailable("\(state): \(message)")
         case .server(let state, let message): return .failed("\(state): \(message)")
         }
     }
