@@ -15,7 +15,8 @@ extension PostgresRunStore {
     /// naming the oldest; replace returns them as "id node,…" with the won row. A `reclaim`
     /// also takes back the tick's existing row when it is this node's and still `pending`
     /// (giving it the claim's status and output, and a fresh `claimed_at`, so that the orphan
-    /// sweep does not take a row just taken back); the UPDATE sees the rows as they were
+    /// sweep does not take a row just taken back), unless the row is in $9: runs this node
+    /// already ran whose final record has not reached the table yet; the UPDATE sees the rows as they were
     /// before the statement, so a row is returned by one part at most.
     static let claimSQL = """
         WITH c AS (
@@ -44,7 +45,7 @@ extension PostgresRunStore {
         ), reclaimed AS (
             UPDATE job_run r SET status = d.claim_status, output = d.claim_output, claimed_at = now() FROM d
             WHERE d.reclaim AND r.job_id = d.job_id AND r.scheduled_at = d.scheduled_at AND r.attempt = d.attempt
-              AND r.node_id = d.node_id AND r.status = 'pending'
+              AND r.node_id = d.node_id AND r.status = 'pending' AND r.id <> ALL($9::bigint[])
             RETURNING r.*
         ), won AS (
             SELECT * FROM ins UNION ALL SELECT * FROM reclaimed

@@ -78,8 +78,12 @@ public final class PostgresRunStore: RunStore {
                 reclaims.append(request.reclaim ? "t" : "f")
             }
         }
-        let parameters = [jobIDs, ticks, attempts, nodes, statuses, outputs, policies, reclaims].map(\.text)
-        postgres.send(PostgresQuery(prepared: "dsched_claim_ticks_v4", Self.claimSQL, parameters) { [self] outcome in
+        // Rows this node ran already whose final record is still on its way (queued or being
+        // written) are `pending` in the table but must never be taken back by a reclaim.
+        var recorded = PostgresArrayLiteral()
+        (pendingUpdates.map(\.id) + updatingRunIDs).forEach { recorded.append(String($0)) }
+        let parameters = [jobIDs, ticks, attempts, nodes, statuses, outputs, policies, reclaims, recorded].map(\.text)
+        postgres.send(PostgresQuery(prepared: "dsched_claim_ticks_v5", Self.claimSQL, parameters) { [self] outcome in
             claimInFlight = false
             switch outcome {
             case .success(let result):
