@@ -17,6 +17,10 @@ public final class Node {
     private let router = Router()
     private var server: HTTPServer!
     private let postgres: PostgresPool
+    /// One connection of its own for the lease and the clock: their round trips must not wait
+    /// behind a queue of claims and records (a renewal stuck there would fence the node, and a
+    /// clock sample would measure the queue).
+    private let control: PostgresPool
     private let clock: ClockSync
     private let firing: FiringLayer
     private let cluster: ClusterAgent
@@ -42,9 +46,10 @@ public final class Node {
         postgresConfiguration.queueTimeout = configuration.postgres.queueTimeout
         postgres = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: configuration.postgres.connections,
                                 prelude: Migrations.script, logger: logger)
+        control = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: 1, prelude: Migrations.script, logger: logger)
         var clockConfiguration = ClockSync.Configuration()
         clockConfiguration.maxSkew = configuration.maxClockSkew
-        clock = ClockSync(reactor: reactor, postgres: postgres, configuration: clockConfiguration, logger: logger)
+        clock = ClockSync(reactor: reactor, postgres: control, configuration: clockConfiguration, logger: logger)
         // The API writes through the cache of just-created rows that adoption reads first.
         let store = RecentJobsCache(store: PostgresJobStore(postgres: postgres, nodeID: configuration.nodeID),
                                     clock: { [reactor] in reactor.monotonicNow })
@@ -52,7 +57,7 @@ public final class Node {
         var leaseConfiguration = NodeLease.Configuration(nodeID: configuration.nodeID)
         leaseConfiguration.ttl = configuration.nodeLease
         leaseConfiguration.renewInterval = min(configuration.heartbeat, configuration.nodeLease / 4)
-        lease = NodeLease(reactor: reactor, configuration: leaseConfiguration, postgres: postgres, logger: logger)
+        lease = NodeLease(reactor: reactor, configuration: leaseConfiguration, postgres: control, logger: logger)
         sweep = LostRunSweep(reactor: reactor, nodeID: configuration.nodeID, interval: min(LostRunSweep.interval, configuration.nodeLease / 2),
                              runStore: runStore, logger: logger)
         var supervisorConfiguration = Supervisor.Configuration(workers: configuration.workers)
@@ -113,6 +118,7 @@ public final class Node {
         lease.onUnfence = { [unowned self] in firing.unfence() }
         lease.onFailure = { [unowned self] error in fail(error) }
         postgres.start()
+        control.start()
         // The clock is measured while the lease is acquired: ticks fire once both hold.
         clock.start()
         lease.start()
