@@ -70,8 +70,9 @@ final class NodeLeaseTests: NodesTestCase {
         try proxy.command("pass")
         let healed = Date()
         try node.waitForLog(containing: "firing resumes", timeout: 20)
-        XCTAssertTrue(try waitUntil(timeout: 10) { try database.query("SELECT status FROM job_run WHERE id = \(run)") == "lost" },
-                      "the stopped run is recorded lost once PostgreSQL answers")
+        // The record waits out the run updates' back-off (up to 5 s) and the pool's reconnection.
+        XCTAssertTrue(try waitUntil(timeout: 25) { try database.query("SELECT status FROM job_run WHERE id = \(run)") == "lost" },
+                      "the stopped run is recorded lost once PostgreSQL answers:\n\(node.log)")
         XCTAssertTrue(try waitUntil(timeout: 10) { try succeededRuns(of: beat, since: healed) >= 2 }, "the node fires again:\n\(node.log)")
         XCTAssertEqual(node.log.components(separatedBy: "node fenced").count, 2, "the fence is logged once")
     }

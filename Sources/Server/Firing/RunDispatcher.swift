@@ -279,7 +279,9 @@ final class RunDispatcher: WorkerPoolDelegate {
     func runFinished(_ result: WorkerMessage.RunResult) {
         guard let run = live.remove(result.runID) else { return }
         let outcome = RunOutcome(result)
-        if fencedRuns.remove(result.runID) != nil, outcome.status == .cancelled {
+        // A run the fence killed is lost, whatever its worker saw first: the cancel, or the
+        // script dying of the master's SIGKILL (which would read as failed).
+        if fencedRuns.remove(result.runID) != nil, outcome.status != .succeeded {
             return record(run, status: .lost, result: result, output: outcome.output + Self.fencedNote)
         }
         record(run, status: outcome.status, result: result, output: outcome.output)
