@@ -1,7 +1,7 @@
 // ClockSync: one clock for the cluster — PostgreSQL's. Every `interval` it times a round trip
-// that reads the server's clock (through the node's PostgresPool, never blocking the loop)
-// and feeds it to a ClockOffset; the firing layer reads the result as `now`, and is told when
-// firing must stop or may go on.
+// that reads the server's clock (on a connection it shares only with the node lease, never
+// blocking the loop) and feeds it to a ClockOffset; the firing layer reads the result as
+// `now`, and is told when firing must stop or may go on.
 //
 // Timing: the local instants are the monotonic clock read fresh just before the statement is
 // sent (PostgresQuery.onSent: a wait in the pool's queue is not part of the round trip) and as

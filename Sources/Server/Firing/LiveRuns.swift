@@ -32,14 +32,11 @@ struct LiveRuns {
 
     subscript(runID: Int64) -> Run? { runs[runID] }
 
-    /// Every run id live on this node.
+    /// Every run id live on this node (O(runs)).
     var runIDs: [Int64] { Array(runs.keys) }
 
     /// Run ids of a job that are live on this node.
     func runIDs(of jobID: Int64) -> Set<Int64> { byJob[jobID] ?? [] }
-
-    /// Every live run id (O(runs)).
-    var allRunIDs: [Int64] { Array(runs.keys) }
 
     /// Whether a run of exactly this tick and attempt is live here.
     func holds(_ claim: TickClaim) -> Bool {

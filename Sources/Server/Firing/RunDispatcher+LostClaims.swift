@@ -54,7 +54,7 @@ extension RunDispatcher {
     /// Records this node's orphaned `pending` rows lost (see the file's header).
     func recordOrphans() {
         guard !stopping, !fenced, unclaimed.isEmpty else { return }
-        runStore.recordOrphans(nodeID: configuration.nodeID, holding: live.allRunIDs, olderThan: configuration.orphanAfter) { [self] outcome in
+        runStore.recordOrphans(nodeID: configuration.nodeID, holding: live.runIDs, olderThan: configuration.orphanAfter) { [self] outcome in
             switch outcome {
             case .success(let runIDs):
                 for runID in runIDs {

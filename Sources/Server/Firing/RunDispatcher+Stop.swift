@@ -32,7 +32,7 @@ extension RunDispatcher {
             // store before the node exits, for at most `flushSeconds`.
             workers.stop { [self] in
                 // Runs whose worker was never reaped (the stop gave up on it) end here too.
-                live.allRunIDs.forEach(recordLost)
+                live.runIDs.forEach(recordLost)
                 flushWrites(until: reactor.monotonicNow + Self.flushSeconds, then: completion)
             }
         }

@@ -63,9 +63,6 @@ final class NodeLease {
         timer = TimerWatcher(reactor: reactor) { [unowned self] in tick() }
     }
 
-    /// Whether the node may claim and run ticks.
-    var mayFire: Bool { state.mayFire }
-
     /// Starts attempting at once (a free lease costs one round trip), then every interval.
     func start() {
         timer.start(after: 0, every: configuration.renewInterval)
