@@ -1,8 +1,12 @@
 // RunDispatcher+Fence: what the firing layer does while the node lease is fenced (issue 12,
 // contract 3). A node that could not renew its lease for half its TTL may be cut off, and the
 // others will record its runs lost (and retry them) once the lease expires: so it stops them
-// first. Runs waiting for a worker slot are recorded lost at once; live ones are killed at
-// once (SIGKILL to their process groups, no --kill-grace: the fence comes at half the lease,
+// first. Runs won but not started (waiting for a worker slot, or whose claim was answered
+// during the fence) are not run now and not recorded: their rows stay this node's and
+// `pending`, and their ticks are held with the others; the reclaim made once the lease is
+// renewed takes each row back and runs it — unless the lease lapsed meanwhile and the sweep
+// recorded the row lost (then it is retried, if at all, by the job's owner), so nothing that
+// never started is lost to a short fence. Live ones are killed at once (SIGKILL to their process groups, no --kill-grace: the fence comes at half the lease,
 // and a grace as long as that would let a script outlive it) and recorded lost when their
 // worker reports — each write reaches the store if and when it answers, and a row the sweep
 // recorded lost first stays as it is (`lost` is final). Ticks and retries that come due while
@@ -22,7 +26,9 @@ extension RunDispatcher {
         guard !fenced else { return }
         fenced = true
         for request in waiting.removeAllItems() {
-            loseWaiting(request.runID, reason: "the node was fenced before it started")
+            if let run = live.remove(request.runID) {
+                keepUnclaimed(run.claim)
+            }
         }
         coalescing.removeAll()
         nodeFull = false
@@ -38,10 +44,5 @@ extension RunDispatcher {
         guard fenced else { return }
         fenced = false
         claimWaiting()
-    }
-
-    func loseWaiting(_ runID: Int64, reason: String) {
-        guard let run = live.remove(runID) else { return }
-        record(run, status: .lost, result: nil, output: "dsched: lost: \(reason)\n")
     }
 }

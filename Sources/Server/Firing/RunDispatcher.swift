@@ -212,10 +212,11 @@ final class RunDispatcher: WorkerPoolDelegate {
                         "job_id": "\(job.id)", "run_id": "\(run.id)", "scheduled_at": "\(run.scheduledAt)", "reason": "\(run.output)"])
                 }
                 replaceElsewhere(run)
-                guard !cancelledMeanwhile, !fenced else {
-                    live.insert(runID: run.id, claim: TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt),
-                                maxConcurrency: job.definition.maxConcurrency)
-                    guard !fenced else { return loseWaiting(run.id, reason: "the node was fenced while its tick was claimed") }
+                let won = TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt)
+                // Fenced meanwhile: the row is held, to be taken back by the reclaim on unfence.
+                guard !fenced else { return keepUnclaimed(won) }
+                guard !cancelledMeanwhile else {
+                    live.insert(runID: run.id, claim: won, maxConcurrency: job.definition.maxConcurrency)
                     return cancelWaiting(run.id, reason: "the job was paused or deleted while its tick was claimed")
                 }
                 dispatch(run, job: job, misfire: misfire)

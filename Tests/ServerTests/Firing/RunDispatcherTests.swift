@@ -280,20 +280,20 @@ final class RunDispatcherTests: XCTestCase {
         XCTAssertTrue(stopped)
     }
 
-    func testAFenceRecordsItsRunsLostAndHoldsTheTicksDueUntilTheLeaseIsRenewed() {
+    func testAFenceKillsItsLiveRunsAndHoldsTheRunsNotStartedAndTheTicksDueUntilTheLeaseIsRenewed() {
         place(7)
         pool.slots = 1
         dispatcher.fire(jobID: 7, tick: t0 + 1_000, attempt: 1)
         dispatcher.fire(jobID: 7, tick: t0 + 2_000, attempt: 1)
         XCTAssertEqual(pool.dispatched.map(\.runID), [1], "run 1 is on a worker, run 2 waits for a slot")
         dispatcher.fence()
-        XCTAssertEqual(store.finishedRuns.map(\.status), [.lost], "the waiting run is recorded lost at once")
+        XCTAssertEqual(store.finishedRuns.map(\.status), [], "the waiting run is not recorded: its row is held")
         XCTAssertEqual(pool.killed, [1], "the live run is killed at once, without the kill grace")
         XCTAssertEqual(pool.cancelled, [], "not through the cancel path, whose grace could outlast the lease")
         dispatcher.runFinished(WorkerMessage.RunResult(
             runID: 1, exitCode: nil, signal: 15, timedOut: false, cancelled: true, startedAt: t0, finishedAt: t0,
             output: "", outputTruncated: false, maxRSSKilobytes: 0, cpuUserMilliseconds: 0, cpuSystemMilliseconds: 0, error: nil))
-        XCTAssertEqual(store.finishedRuns.map(\.status), [.lost, .lost], "the stopped run is recorded lost, not cancelled")
+        XCTAssertEqual(store.finishedRuns.map(\.status), [.lost], "the stopped run is recorded lost, not cancelled")
         pool.slots = 1
         dispatcher.fire(jobID: 7, tick: t0 + 3_000, attempt: 1)
         XCTAssertEqual(pool.dispatched.count, 1, "nothing is claimed while fenced")
@@ -302,7 +302,10 @@ final class RunDispatcherTests: XCTestCase {
             if case .failure(.unavailable) = outcome { refused = true }
         }
         XCTAssertTrue(refused, "a run-now is refused while fenced")
+        pool.slots = 2
         dispatcher.unfence()
+        XCTAssertEqual(pool.dispatched.map(\.runID), [1, 2, 3],
+                       "once the lease is renewed, the run held through the fence (its row taken back) and the tick due meanwhile run")
         XCTAssertEqual(pool.dispatched.map(\.scheduledAt).last, RFC3339.format(milliseconds: t0 + 3_000),
                        "the tick held during the fence is claimed once the lease is renewed")
     }
