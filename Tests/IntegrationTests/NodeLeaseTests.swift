@@ -65,6 +65,9 @@ final class NodeLeaseTests: NodesTestCase {
         XCTAssertTrue(try waitUntil(timeout: 10) { try database.query("SELECT status FROM job_run WHERE id = \(run)") == "running" })
         try proxy.command("blackhole")
         try node.waitForLog(containing: "node fenced", timeout: 10)
+        let readiness = try client.request("GET", "/readyz")
+        XCTAssertEqual(readiness.status, 503, "a fenced node is not ready (its PostgreSQL connections hang, not fail)")
+        XCTAssertEqual(readiness.object["not_ready"] as? [String], ["lease"], readiness.bodyText)
         XCTAssertTrue(try waitUntil(timeout: 5) { try Subprocess.run("/usr/bin/pgrep", ["-f", marker]).status != 0 },
                       "the fenced node stopped its run while still cut off")
         try proxy.command("pass")

@@ -1,7 +1,8 @@
 // HealthAPI: the probes. `GET /healthz` (liveness): 200 while the loop answers at all.
 // `GET /readyz` (readiness): 200 when every dependency is reachable and the node fires, else
 // 503 naming which (`clock`: its offset to PostgreSQL's clock is not known within
-// --max-clock-skew, see ClockSync; `postgres`) and nothing more. Probes need no token, so the
+// --max-clock-skew, see ClockSync; `lease`: the node is fenced, its lease not renewed — what a
+// connection that hangs rather than fails shows; `postgres`) and nothing more. Probes need no token, so the
 // answer never carries the database's host, port or libpq's words: those go to the log, once
 // per change of readiness.
 import Logging
@@ -11,15 +12,15 @@ public final class HealthAPI {
     private static let ready = HTTPResponse(status: .ok, contentType: "application/json", body: Array(#"{"status":"ready"}"#.utf8))
 
     private let store: JobStore
-    private let isFiring: () -> Bool
+    private let firingBlockers: () -> [String]
     private let logger: Logger
     /// Whether the last probe found the node ready; nil before the first probe.
     private var wasReady: Bool?
 
-    /// `isFiring`: whether the node's clock lets it fire (FiringLayer.isFiring).
-    public init(store: JobStore, isFiring: @escaping () -> Bool, logger: Logger) {
+    /// `firingBlockers`: what keeps the node from firing (FiringLayer.firingBlockers).
+    public init(store: JobStore, firingBlockers: @escaping () -> [String], logger: Logger) {
         self.store = store
-        self.isFiring = isFiring
+        self.firingBlockers = firingBlockers
         self.logger = logger
     }
 
@@ -34,14 +35,16 @@ public final class HealthAPI {
 
     private func readiness() -> HTTPResponse {
         let postgres = store.isAvailable
-        let notReady = (isFiring() ? [] : ["clock"]) + (postgres ? [] : ["postgres"])
+        let blockers = firingBlockers()
+        let notReady = blockers + (postgres ? [] : ["postgres"])
         if notReady.isEmpty != wasReady {
             if notReady.isEmpty {
-                logger.info("ready", metadata: ["dependencies": "clock,postgres"])
+                logger.info("ready", metadata: ["dependencies": "clock,lease,postgres"])
             } else {
                 // libpq's messages span lines; the log keeps one line per event.
-                let reason = postgres ? "the offset to PostgreSQL's clock is not known within --max-clock-skew"
-                    : store.unavailableReason.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                let reason = !postgres ? store.unavailableReason.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                    : blockers.contains("clock") ? "the offset to PostgreSQL's clock is not known within --max-clock-skew"
+                    : "the node lease is not renewed (fenced)"
                 logger.warning("not ready", metadata: ["dependency": "\(notReady.joined(separator: ","))", "reason": "\(reason)"])
             }
             wasReady = notReady.isEmpty

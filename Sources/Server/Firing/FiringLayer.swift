@@ -118,6 +118,10 @@ public final class FiringLayer {
     /// Whether ticks fire: the cluster's clock is known within --max-clock-skew (ClockSync).
     public var isFiring: Bool { clock.state == .synchronised }
 
+    /// What keeps this node from firing now, for /readyz: `clock` (not known within
+    /// --max-clock-skew), `lease` (fenced: its node lease is not renewed).
+    public var firingBlockers: [String] { (isFiring ? [] : ["clock"]) + (dispatcher.fenced ? ["lease"] : []) }
+
     /// Runs waiting for a worker slot on this node.
     public var waitingRuns: Int { dispatcher.waitingRuns }
 

@@ -93,7 +93,7 @@ public final class Node {
         firing = FiringLayer(reactor: reactor, configuration: firingConfiguration, clock: clock, jobStore: store, runStore: runStore,
                              workers: workers, ownership: cluster, logger: logger)
         let authenticator = Authenticator(token: configuration.apiToken)
-        HealthAPI(store: store, isFiring: { [firing] in firing.isFiring }, logger: logger).register(on: router)
+        HealthAPI(store: store, firingBlockers: { [firing] in firing.firingBlockers }, logger: logger).register(on: router)
         JobsAPI(store: store, authenticator: authenticator, now: { [clock] in clock.estimatedNow }, cluster: cluster,
                 minimumPeriod: configuration.minFrequency, allowedUsers: Set(configuration.allowedUsers)).register(on: router)
         RunsAPI(jobStore: store, runStore: runStore, firing: firing, workers: workers, cluster: cluster,
