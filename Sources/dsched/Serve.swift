@@ -19,6 +19,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("PORT"), help: "HTTP port (env PORT, default 8080; 0 picks a free port).")
     var port: Int?
 
+    @Option(name: .long, help: "A second HTTP port on the --host address serving only GET /metrics, without a token, for Prometheus (env DSCHED_METRICS_PORT; default none: /metrics is on --PORT behind the token; 0 picks a free port).")
+    var metricsPort: Int?
+
     @Option(name: .customLong("PGHOST"), help: "PostgreSQL host (env PGHOST, default localhost).")
     var pgHost: String?
 
@@ -161,6 +164,9 @@ struct Serve: ParsableCommand {
         var config = NodeConfiguration()
         config.host = settings.string(host, env: "DSCHED_HOST", default: config.host)
         config.port = try settings.int(port, env: "PORT", default: config.port, range: 0...65535)
+        if metricsPort != nil || settings.environment["DSCHED_METRICS_PORT"] != nil {
+            config.metricsPort = try settings.int(metricsPort, env: "DSCHED_METRICS_PORT", default: 0, range: 0...65535)
+        }
         config.postgres.host = settings.string(pgHost, env: "PGHOST", default: config.postgres.host)
         config.postgres.port = try settings.int(pgPort, env: "PGPORT", default: config.postgres.port, range: 1...65535)
         config.postgres.user = settings.string(pgUser, env: "PGUSER", default: config.postgres.user)

@@ -99,6 +99,17 @@ public final class ClusterAgent: Cluster, Ownership {
         announceTimer = TimerWatcher(reactor: reactor) { [unowned self] in announceCreated() }
     }
 
+    /// Records the Redis connections' figures and the leader's, and samples leadership and
+    /// the connections' queues at each scrape.
+    func measure(into metrics: NodeMetrics) {
+        for connection in [commands, subscriber] {
+            connection.metrics = metrics.client(service: "redis", connection: connection.name)
+            metrics.sample(.clientQueue, [("service", "redis"), ("connection", connection.name)]) { connection.load }
+        }
+        leader.metrics = metrics.cluster
+        metrics.sample(.clusterLeader) { [leader] in leader.isLeader ? 1 : 0 }
+    }
+
     /// The API's address is known once the server listens.
     public func start(address: String) {
         configuration.address = address

@@ -61,6 +61,8 @@ final class ClusterLeader {
     /// When the running weight sums are next summed anew (O(jobs) in Redis).
     var nextExactSums = 0.0
     var nextReconcile = 0.0
+    /// Leadership changes, members, failovers and jobs moved (NodeMetrics).
+    var metrics = ClusterMetrics.none
 
     init(reactor: Reactor, configuration: Configuration, redis: RedisConnection, jobStore: JobStore, logger: Logger) {
         self.reactor = reactor
@@ -115,6 +117,7 @@ final class ClusterLeader {
             let epoch = answer[0]
             // A new lease (also after Redis lost its state, where the epoch may start over).
             if self.epoch != epoch || answer[1] == 1 {
+                if self.epoch == 0 { metrics.leadershipAcquired.increment() }
                 logger.info("leading the cluster", metadata: ["node_id": "\(configuration.nodeID)", "epoch": "\(epoch)"])
                 nextRebalance = reactor.monotonicNow + configuration.nodeTTL
                 nextReconcile = nextRebalance
@@ -135,6 +138,8 @@ final class ClusterLeader {
     func demote(reason: String) {
         guard epoch != 0 else { return }
         logger.info("no longer leading", metadata: ["node_id": "\(configuration.nodeID)", "epoch": "\(epoch)", "reason": "\(reason)"])
+        metrics.leadershipLost.increment()
+        metrics.members.record(0)
         epoch = 0
     }
 
@@ -171,6 +176,7 @@ final class ClusterLeader {
             let settled = reactor.monotonicNow - reconnectedAt >= configuration.nodeTTL
             let dead = settled ? state.members.filter { state.now - $0.heartbeatAt > ttlMilliseconds && $0.id != configuration.nodeID } : []
             let live = state.members.filter { member in !dead.contains { $0.id == member.id } }
+            metrics.members.record(live.count)
             failover(dead[...]) { [self] failedOver in
                 guard isLeader else { return finish() }
                 if failedOver {
@@ -191,8 +197,12 @@ final class ClusterLeader {
         redis.evaluate(ClusterScripts.failover, keys: keys, arguments: fence + [node.id, String(ttlMilliseconds)]) { [self] outcome in
             guard let count = accepted(outcome, "failover") else { return done(failedOver) }
             guard count >= 0 else { return failover(dead.dropFirst(), failedOver: failedOver, then: done) }
+            let age = reactor.nowMilliseconds - node.heartbeatAt
             logger.warning("node declared dead", metadata: [
-                "node_id": "\(node.id)", "jobs": "\(count)", "heartbeat_age_ms": "\(reactor.nowMilliseconds - node.heartbeatAt)"])
+                "node_id": "\(node.id)", "jobs": "\(count)", "heartbeat_age_ms": "\(age)"])
+            metrics.failovers.increment()
+            metrics.failoverTime.recordMilliseconds(max(age, 0))
+            metrics.jobsFailedOver.increment(by: count)
             failover(dead.dropFirst(), failedOver: true, then: done)
         }
     }
@@ -221,6 +231,7 @@ final class ClusterLeader {
             }
             redis.evaluate(ClusterScripts.assign, keys: keys, arguments: arguments) { [self] outcome in
                 if let count = accepted(outcome, "assignment") {
+                    metrics.jobsAssigned.increment(by: count)
                     logger.info("jobs assigned", metadata: ["jobs": "\(count)", "nodes": "\(live.count)", "epoch": "\(epoch)"])
                     if jobs.count == configuration.assignBatch { again = true }
                 }
@@ -260,6 +271,7 @@ final class ClusterLeader {
         }
         redis.evaluate(ClusterScripts.move, keys: keys, arguments: arguments) { [self] outcome in
             if let count = accepted(outcome, "rebalancing") {
+                metrics.jobsRebalanced.increment(by: count)
                 logger.info("jobs rebalanced", metadata: ["jobs": "\(count)", "epoch": "\(epoch)"])
             }
             done()

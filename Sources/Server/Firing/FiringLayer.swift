@@ -52,8 +52,10 @@ public final class FiringLayer {
     private var adoption: JobAdoption!
     private var retryPoll: RetryPoll!
 
+    /// `metrics`: the node's, which the dispatcher records into and whose job and backlog
+    /// gauges this layer's counts feed at each scrape (nil: none).
     public init(reactor: Reactor, configuration: Configuration, clock: ClockSync, jobStore: RecentJobsCache, runStore: RunStore,
-                workers: WorkerPool, ownership: Ownership, logger: Logger) {
+                workers: WorkerPool, ownership: Ownership, metrics: NodeMetrics? = nil, logger: Logger) {
         self.workers = workers
         self.clock = clock
         wheel = ReactorTimingWheel(reactor: reactor, clock: { [clock] in clock.now }) { [unowned self] expired in
@@ -76,6 +78,7 @@ public final class FiringLayer {
         adoption = JobAdoption(reactor: reactor, configuration: adopting, jobStore: jobStore, runStore: runStore, book: book,
                                dispatcher: dispatcher, ownership: ownership, logger: logger)
         retryPoll = RetryPoll(reactor: reactor, runStore: runStore, dispatcher: dispatcher, logger: logger)
+        if let metrics { measure(into: metrics) }
         dispatcher.cancelElsewhere = { [unowned ownership] runIDs, nodeID in ownership.cancelRuns(runIDs, on: nodeID) }
         book.onScheduled = { [unowned ownership] job, times in ownership.jobScheduled(job, times: times) }
         book.onUnscheduled = { [unowned ownership] id in ownership.jobUnscheduled(id) }
@@ -87,6 +90,16 @@ public final class FiringLayer {
                 "dropped": "\(exact ? "" : "at least ")\(dropped)", "kept": "\(configuration.maxMisfireRuns)"])
         }
         clock.onEvent = { [unowned self] event in clockEvent(event) }
+    }
+
+    private func measure(into metrics: NodeMetrics) {
+        dispatcher.metrics = metrics.firing
+        metrics.sample(.jobs, [("state", "scheduled")]) { [self] in book.scheduledCount }
+        metrics.sample(.jobs, [("state", "paused")]) { [self] in book.idleCounts.paused }
+        metrics.sample(.jobs, [("state", "done")]) { [self] in book.idleCounts.done }
+        metrics.sample(.backlog, [("queue", "workers")]) { [self] in dispatcher.waitingRuns }
+        metrics.sample(.backlog, [("queue", "store")]) { [self] in dispatcher.unclaimed.count }
+        metrics.sample(.backlog, [("queue", "retries")]) { [self] in dispatcher.pendingRetries }
     }
 
     /// Starts the workers; jobs are adopted once the cluster's clock is known.

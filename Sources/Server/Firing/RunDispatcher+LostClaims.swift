@@ -36,6 +36,7 @@ extension RunDispatcher {
     /// Keeps a tick to claim later (bounded: the oldest goes first, with an error log).
     func keepUnclaimed(_ claim: TickClaim) {
         if let dropped = unclaimed.append(claim) {
+            metrics.ticksDropped.increment()
             logger.error("tick dropped: too many waiting for the store", metadata: [
                 "job_id": "\(dropped.jobID)", "scheduled_at": "\(dropped.scheduledAt)", "waiting": "\(unclaimed.count)"])
         }

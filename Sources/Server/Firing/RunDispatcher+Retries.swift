@@ -18,6 +18,7 @@ extension RunDispatcher {
             logger.warning("retry dropped: too many retries wait", metadata: [
                 "job_id": "\(claim.jobID)", "run_id": "\(runID)", "attempt": "\(claim.attempt)",
                 "retries_waiting": "\(retryCounts.count(of: claim.jobID))", "retries_on_node": "\(retries.count)"])
+            metrics.retriesDropped.increment()
             return false
         }
         nextRetryKey += 1
@@ -84,6 +85,7 @@ extension RunDispatcher {
                 retryAt = due
             }
         }
+        metrics.finished(status, startedAt: result?.startedAt ?? run.startedAt, finishedAt: finishedAt)
         runStore.finished(Run(
             id: run.runID, jobID: claim.jobID, scheduledAt: claim.scheduledAt, attempt: claim.attempt,
             nodeID: configuration.nodeID, workerPID: run.workerPID, status: status,

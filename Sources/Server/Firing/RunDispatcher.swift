@@ -85,6 +85,8 @@ final class RunDispatcher: WorkerPoolDelegate {
     var clockStopped = false
     /// Live runs the fence cancelled: recorded lost when their worker reports them cancelled.
     var fencedRuns = Set<Int64>()
+    /// Ticks, claims, skips, lateness and run ends (NodeMetrics).
+    var metrics = FiringMetrics.none
 
     /// Told how long each run took (ms), for the job's weight.
     var onRunTime: (_ jobID: Int64, _ milliseconds: Double) -> Void = { _, _ in }
@@ -125,6 +127,7 @@ final class RunDispatcher: WorkerPoolDelegate {
     /// whose claim failed, tried again (its row may exist, this node's and `pending`).
     func fire(jobID: Int64, tick: Int64, attempt: Int, misfire: Bool = false, reclaim: Bool = false) {
         guard !stopping, let job = book.job(jobID) else { return }
+        if !reclaim { metrics.ticksFired.increment() }
         let claim = TickClaim(jobID: jobID, scheduledAt: tick, attempt: attempt)
         // Fired twice (a reclaim, or a retry both timed here and read back from the store
         // before its claim's answer), and this node runs it already: its row is that run's;
@@ -134,6 +137,7 @@ final class RunDispatcher: WorkerPoolDelegate {
         if live.isBusy(jobID) {
             switch job.definition.concurrency {
             case .forbid:
+                metrics.skipped(.forbid)
                 runStore.claim([claim], nodeID: configuration.nodeID, skipReason: "forbid: a run of this job is live",
                                concurrency: .allow, reclaim: reclaim) { _ in }
                 return
@@ -144,6 +148,7 @@ final class RunDispatcher: WorkerPoolDelegate {
             }
         }
         if let reason = coalesceReason(jobID, misfire: misfire) {
+            metrics.skipped(.backlog)
             runStore.claim([claim], nodeID: configuration.nodeID, skipReason: reason, concurrency: .allow,
                            reclaim: reclaim) { _ in }
             return
@@ -172,8 +177,9 @@ final class RunDispatcher: WorkerPoolDelegate {
         }
     }
 
-    /// Records a tick `skipped` without running it (`reason` goes to the log).
+    /// Records a tick `skipped` by the misfire policy without running it (`reason` goes to the log).
     func skip(jobID: Int64, tick: Int64, reason: String) {
+        metrics.skipped(.misfire)
         logger.info("tick skipped", metadata: ["job_id": "\(jobID)", "scheduled_at": "\(tick)", "reason": "\(reason)"])
         runStore.claim([TickClaim(jobID: jobID, scheduledAt: tick, attempt: 1)], nodeID: configuration.nodeID, skipReason: reason) { _ in }
     }
@@ -192,6 +198,7 @@ final class RunDispatcher: WorkerPoolDelegate {
     func claimAndDispatch(_ claim: TickClaim, job: Job, misfire: Bool, concurrency: JobDraft.Concurrency = .allow,
                           reclaim: Bool = false, completion: ((Result<Run?, StoreError>) -> Void)? = nil) {
         live.claimStarted(job.id)
+        metrics.ticksClaimed.increment()
         let cancelled = cancellations[job.id]
         runStore.claim([claim], nodeID: configuration.nodeID, skipReason: nil, concurrency: concurrency, reclaim: reclaim) { [self] outcome in
             live.claimEnded(job.id)
@@ -208,9 +215,11 @@ final class RunDispatcher: WorkerPoolDelegate {
                 completion?(.success(run))
                 guard run.status == .pending else {
                     // forbid: a run of the job is live on another node (the row says which).
+                    metrics.skipped(.forbid)
                     return logger.info("tick skipped", metadata: [
                         "job_id": "\(job.id)", "run_id": "\(run.id)", "scheduled_at": "\(run.scheduledAt)", "reason": "\(run.output)"])
                 }
+                metrics.ticksWon.increment()
                 replaceElsewhere(run)
                 let won = TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt)
                 // Fenced meanwhile: the row is held, to be taken back by the reclaim on unfence.
@@ -240,6 +249,7 @@ final class RunDispatcher: WorkerPoolDelegate {
         let claim = TickClaim(jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt)
         if let reason = coalesceReason(job.id, misfire: misfire) {
             // Claims in flight when the bound was reached: the won row is recorded skipped.
+            metrics.skipped(.backlog)
             return runStore.finished(Run(
                 id: run.id, jobID: job.id, scheduledAt: run.scheduledAt, attempt: run.attempt, nodeID: configuration.nodeID,
                 workerPID: nil, status: .skipped, startedAt: nil, finishedAt: reactor.nowMilliseconds, exitCode: nil, signal: nil,
@@ -272,7 +282,11 @@ final class RunDispatcher: WorkerPoolDelegate {
         }
     }
 
+    /// Fire lateness is measured for first attempts: a retry's start is late by its delay.
     func runStarted(runID: Int64, workerPID: Int32, at: Int64) {
+        if let claim = live[runID]?.claim, claim.attempt == 1 {
+            metrics.started(scheduledAt: claim.scheduledAt, startedAt: at)
+        }
         live.started(runID: runID, workerPID: workerPID, at: at)
         runStore.started(runID: runID, workerPID: workerPID, at: at)
     }

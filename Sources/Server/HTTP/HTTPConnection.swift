@@ -32,6 +32,9 @@ final class HTTPConnection: ResponseSink {
         let headOnly: Bool
         let keepAlive: Bool
         let http10: Bool
+        var method = HTTPMethodLabel.other
+        /// Monotonic seconds when the request went to the handler (HTTPRequestObserver).
+        var dispatchedAt = 0.0
     }
 
     /// The request with the handler, if any, and its sequence number (a stale or second
@@ -159,7 +162,8 @@ final class HTTPConnection: ResponseSink {
         continueOwed = false
         sequence += 1
         awaiting = Slot(headOnly: request.method == "HEAD", keepAlive: keepAlive,
-                        http10: request.versionMajor == 1 && request.versionMinor == 0)
+                        http10: request.versionMajor == 1 && request.versionMinor == 0,
+                        method: HTTPMethodLabel(request.method), dispatchedAt: server.observer == nil ? 0 : server.reactor.monotonicNow)
         server.handler(request, Responder(sink: self, sequence: sequence))
     }
 
@@ -183,12 +187,15 @@ final class HTTPConnection: ResponseSink {
 
     // MARK: - Answering
 
-    /// Serializes the answer to request `sequence` into the outbound buffer.
-    func respond(_ response: HTTPResponse, sequence: Int) {
+    /// Serializes the answer to request `sequence` into the outbound buffer; tells the
+    /// server's observer (`route`: the Router's template index).
+    func respond(_ response: HTTPResponse, sequence: Int, route: Int) {
         guard !closed, let slot = awaiting else { return }
         assert(sequence == self.sequence, "a request was answered twice")
         guard sequence == self.sequence else { return }
         awaiting = nil
+        server.observer?.answered(method: slot.method, route: route, status: response.status.code,
+                                  seconds: server.reactor.monotonicNow - slot.dispatchedAt)
         outbound.appendInPlace { serialize(response, for: slot, into: &$0) }
         if !inReadHandler {
             flush()

@@ -31,6 +31,8 @@ public final class HTTPServer {
     let handler: Handler
     let logger: Logger
     let date = HTTPDate()
+    /// Told of every answer to a dispatched request (metrics); nil: none is.
+    public var observer: HTTPRequestObserver?
     /// One read buffer shared by every connection: the loop is single-threaded and each read is
     /// parsed before the next one, so idle connections hold no read memory.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)

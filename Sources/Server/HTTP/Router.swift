@@ -4,10 +4,13 @@
 // that is not text once percent-decoded (not UTF-8, or holding NUL) → 400 naming it, so no
 // handler sees one. A GET route also answers HEAD (the connection drops the body). Patterns
 // without parameters are found by one dictionary look-up; patterns with parameters are tried
-// in the order they were added.
+// in the order they were added. Each pattern has an index in `routeTemplates`, which the
+// Responder carries to the connection, so that metrics count answers by template (a bounded
+// set) and never by raw path; index 0 is every path no route matches.
 public final class Router {
     private struct Route {
         let segments: [Segment]
+        let index: Int
         var handlers: [String: HTTPServer.Handler]
     }
 
@@ -16,8 +19,11 @@ public final class Router {
         case parameter(String)
     }
 
-    private var exact: [String: [String: HTTPServer.Handler]] = [:]
+    private var exact: [String: (index: Int, handlers: [String: HTTPServer.Handler])] = [:]
     private var patterns: [Route] = []
+    /// The patterns added, as written (`/jobs/{id}`), by index; index 0 is `unmatched`.
+    public private(set) var routeTemplates = [Router.unmatched]
+    public static let unmatched = "unmatched"
 
     public init() {}
 
@@ -29,27 +35,36 @@ public final class Router {
             return .literal(part)
         }
         if segments.allSatisfy({ if case .literal = $0 { return true } else { return false } }) {
-            exact["/" + segments.map { if case .literal(let text) = $0 { return String(text) } else { return "" } }.joined(separator: "/"), default: [:]][method] = handler
+            let path = "/" + segments.map { if case .literal(let text) = $0 { return String(text) } else { return "" } }.joined(separator: "/")
+            exact[path, default: (templateIndex(path), [:])].handlers[method] = handler
             return
         }
         if let index = patterns.firstIndex(where: { $0.segments == segments }) {
             patterns[index].handlers[method] = handler
         } else {
-            patterns.append(Route(segments: segments, handlers: [method: handler]))
+            patterns.append(Route(segments: segments, index: templateIndex(pattern), handlers: [method: handler]))
         }
+    }
+
+    private func templateIndex(_ template: String) -> Int {
+        routeTemplates.append(template)
+        return routeTemplates.count - 1
     }
 
     /// The handler entry point for HTTPServer.
     public func handle(_ request: HTTPRequest, _ responder: Responder) {
         var request = request
+        var responder = responder
         let path = request.path
         let normalized = path.count > 1 && path.hasSuffix("/") ? path.dropLast() : path
         let handlers: [String: HTTPServer.Handler]
         var sentParameters: [String: Substring] = [:]
         if let found = exact[String(normalized)] {
-            handlers = found
-        } else if let (found, parameters) = match(normalized) {
-            handlers = found
+            handlers = found.handlers
+            responder.route = found.index
+        } else if let (route, parameters) = match(normalized) {
+            handlers = route.handlers
+            responder.route = route.index
             sentParameters = parameters
         } else {
             responder.respond(.error(.notFound, code: "not_found", message: "no resource at \(path)"))
@@ -80,8 +95,8 @@ public final class Router {
         .error(.badRequest, code: "invalid_value", message: "\(name): must be UTF-8 text without NUL once percent-decoded", field: name)
     }
 
-    /// The handlers of the first pattern `path` matches, and its parameters as sent.
-    private func match(_ path: Substring) -> ([String: HTTPServer.Handler], [String: Substring])? {
+    /// The first pattern `path` matches, and its parameters as sent.
+    private func match(_ path: Substring) -> (Route, [String: Substring])? {
         let parts = path.split(separator: "/")
         for route in patterns where route.segments.count == parts.count {
             var parameters: [String: Substring] = [:]
@@ -95,7 +110,7 @@ public final class Router {
                 }
                 if !matched { break }
             }
-            if matched { return (route.handlers, parameters) }
+            if matched { return (route, parameters) }
         }
         return nil
     }

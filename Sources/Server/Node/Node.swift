@@ -16,6 +16,9 @@ public final class Node {
     private let reactor: Reactor
     private let router = Router()
     private var server: HTTPServer!
+    private let metrics = NodeMetrics()
+    /// The `--metrics-port` listener: `GET /metrics` only, without a token.
+    private var metricsServer: HTTPServer?
     private let postgres: PostgresPool
     /// One connection of its own for the lease and the clock: their round trips must not wait
     /// behind a queue of claims and records (a renewal stuck there would fence the node, and a
@@ -47,6 +50,8 @@ public final class Node {
         postgres = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: configuration.postgres.connections,
                                 prelude: Migrations.script, logger: logger)
         control = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: 1, prelude: Migrations.script, logger: logger)
+        postgres.measure(into: metrics, name: "main")
+        control.measure(into: metrics, name: "control")
         var clockConfiguration = ClockSync.Configuration()
         clockConfiguration.maxSkew = configuration.maxClockSkew
         clock = ClockSync(reactor: reactor, postgres: control, configuration: clockConfiguration, logger: logger)
@@ -54,6 +59,7 @@ public final class Node {
         let store = RecentJobsCache(store: PostgresJobStore(postgres: postgres, nodeID: configuration.nodeID),
                                     clock: { [reactor] in reactor.monotonicNow })
         let runStore = PostgresRunStore(reactor: reactor, postgres: postgres, logger: logger)
+        runStore.claimBatchSizes = metrics.claimBatch
         var leaseConfiguration = NodeLease.Configuration(nodeID: configuration.nodeID)
         leaseConfiguration.ttl = configuration.nodeLease
         leaseConfiguration.renewInterval = min(configuration.heartbeat, configuration.nodeLease / 4)
@@ -80,8 +86,10 @@ public final class Node {
         clusterConfiguration.nodeTTL = configuration.nodeTTL
         clusterConfiguration.reconcileInterval = configuration.reconcileInterval
         let workers = Supervisor(reactor: reactor, configuration: supervisorConfiguration, logger: logger)
+        workers.measure(into: metrics)
         cluster = ClusterAgent(reactor: reactor, configuration: clusterConfiguration, workers: workers, jobStore: store,
                                logger: logger)
+        cluster.measure(into: metrics)
         cluster.clockOffset = { [clock] in clock.wallOffset }
         var firingConfiguration = FiringLayer.Configuration(nodeID: configuration.nodeID)
         firingConfiguration.reloadInterval = configuration.reloadInterval
@@ -91,7 +99,7 @@ public final class Node {
             ?? max(configuration.workers * configuration.maxConcurrentPerWorker / 2, 1)
         firingConfiguration.maxRunTimeMilliseconds = configuration.maxRunTime > 0 ? Int64(configuration.maxRunTime * 1000) : nil
         firing = FiringLayer(reactor: reactor, configuration: firingConfiguration, clock: clock, jobStore: store, runStore: runStore,
-                             workers: workers, ownership: cluster, logger: logger)
+                             workers: workers, ownership: cluster, metrics: metrics, logger: logger)
         let authenticator = Authenticator(token: configuration.apiToken)
         HealthAPI(store: store, firingBlockers: { [firing] in firing.firingBlockers }, logger: logger).register(on: router)
         JobsAPI(store: store, authenticator: authenticator, now: { [clock] in clock.estimatedNow }, cluster: cluster,
@@ -99,12 +107,23 @@ public final class Node {
         RunsAPI(jobStore: store, runStore: runStore, firing: firing, workers: workers, cluster: cluster,
                 authenticator: authenticator).register(on: router)
         NodesAPI(cluster: cluster, authenticator: authenticator).register(on: router)
+        MetricsAPI(metrics: metrics, authenticator: authenticator).register(on: router)
         server = HTTPServer(
             reactor: reactor,
             configuration: .init(host: configuration.host, port: configuration.port, limits: configuration.http),
             logger: logger,
             handler: router.handle
         )
+        server.observer = metrics.http(routes: router.routeTemplates)
+        if let port = configuration.metricsPort {
+            let metricsRouter = Router()
+            MetricsAPI(metrics: metrics, authenticator: Authenticator(token: nil)).register(on: metricsRouter)
+            let metricsServer = HTTPServer(
+                reactor: reactor, configuration: .init(host: configuration.host, port: port, limits: configuration.http),
+                logger: logger, handler: metricsRouter.handle)
+            metricsServer.observer = metrics.http(routes: metricsRouter.routeTemplates)
+            self.metricsServer = metricsServer
+        }
     }
 
     /// Acquires the node lease, listens, serves until a stop signal, and returns once shut
@@ -136,6 +155,7 @@ public final class Node {
         guard !stopping else { return }
         do {
             try server.start()
+            try metricsServer?.start()
         } catch {
             failure = error
             lease.release(timeout: 1) { [reactor] in reactor.stop() }
@@ -146,7 +166,8 @@ public final class Node {
         cluster.start(address: "\(configuration.host):\(server.port)")
         sweep.start()
         logger.info("node listening", metadata: [
-            "host": "\(configuration.host)", "port": "\(server.port)", "open_files_limit": "\(limit)",
+            "host": "\(configuration.host)", "port": "\(server.port)", "metrics_port": "\(metricsServer.map { "\($0.port)" } ?? "none")",
+            "open_files_limit": "\(limit)",
             "node_id": "\(configuration.nodeID)", "workers": "\(configuration.workers)",
         ])
     }
@@ -176,7 +197,7 @@ public final class Node {
         }
         guard started else { return lease.release(timeout: 1, completion: done) }
         sweep.stop()
-        var pending = 3
+        var pending = metricsServer == nil ? 3 : 4
         let finished = { [unowned self] in
             pending -= 1
             // The lease goes last: the runs' records are written, so no sweep can hit them.
@@ -186,6 +207,7 @@ public final class Node {
         cluster.leave(timeout: 1, completion: finished)
         firing.stop(grace: configuration.shutdownGrace, completion: finished)
         server.shutdown(grace: configuration.shutdownGrace, completion: finished)
+        metricsServer?.shutdown(grace: configuration.shutdownGrace, completion: finished)
     }
 }
 

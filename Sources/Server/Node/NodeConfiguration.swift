@@ -37,6 +37,9 @@ public struct NodeConfiguration: Sendable {
 
     public var host = "127.0.0.1"
     public var port = 8080
+    /// A second port on `host` that serves only `GET /metrics`, without a token (for
+    /// scrapers); nil: none (the metrics are on `port`, behind the token). 0: any free port.
+    public var metricsPort: Int?
     public var postgres = Postgres()
     public var redis = Redis()
     public var keys = RedisKeys()

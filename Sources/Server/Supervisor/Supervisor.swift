@@ -15,6 +15,7 @@
 // `stop` is staged (StopSchedule): ask each worker over the channel, SIGTERM after a delay,
 // SIGKILL after a further, doubled one; it completes once every worker is reaped, or gives up
 // after the last stage.
+import CoreMetrics
 import EventLoop
 import Glibc
 import Logging
@@ -73,6 +74,8 @@ public final class Supervisor: WorkerPool {
     var orphanSweepsLeft = 0
     /// Set once `stop` is called, for good: a stopped supervisor starts nothing again.
     private var stopping: StagedStop?
+    /// Counts worker restarts (NodeMetrics.workerRestarts).
+    private var restarts = CoreMetrics.Counter(label: "", factory: NOOPMetricsHandler.instance)
 
     /// A stop: when it began, the last stage carried out, its timer, who waits for its end.
     private struct StagedStop {
@@ -83,6 +86,14 @@ public final class Supervisor: WorkerPool {
         var completions: [() -> Void]
         /// Every worker is reaped, or the last stage passed: the completions have run.
         var finished = false
+    }
+
+    /// Counts restarts into the node's metrics, and samples the slots by state at each scrape.
+    func measure(into metrics: NodeMetrics) {
+        restarts = metrics.workerRestarts
+        for state in WorkerRecord.State.allCases {
+            metrics.sample(.workersLive, [("state", state.rawValue)]) { [self] in records.filter { $0.state == state }.count }
+        }
     }
 
     public init(reactor: Reactor, configuration: Configuration, logger: Logger) {
@@ -190,6 +201,7 @@ public final class Supervisor: WorkerPool {
 
     private func restart(_ slot: Int, after delay: Double, reason: String) {
         guard stopping == nil else { return }
+        restarts.increment()
         if records[slot].policy.isCrashLoop {
             logger.error("worker crash loop: restarts slowed", metadata: [
                 "slot": "\(slot)", "crashes": "\(records[slot].policy.crashes)", "delay_s": "\(delay)", "reason": "\(reason)",

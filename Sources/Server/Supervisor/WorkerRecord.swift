@@ -6,7 +6,7 @@ import EventLoop
 import Glibc
 
 struct WorkerRecord {
-    enum State: String {
+    enum State: String, CaseIterable {
         case running
         /// Asked to stop (the supervisor is stopping); not given runs.
         case stopping

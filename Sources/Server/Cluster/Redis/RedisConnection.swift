@@ -50,7 +50,7 @@ public final class RedisConnection {
 
     private let reactor: Reactor
     private let configuration: Configuration
-    private let name: String
+    let name: String
     private let logger: Logger
     private var context: UnsafeMutablePointer<redisAsyncContext>?
     private var state = State.disconnected
@@ -60,6 +60,10 @@ public final class RedisConnection {
     private var lastProgress = 0.0
     private var backoff: Double
     private var reconnectTimer: TimerWatcher!
+    /// Whether a connection was made before: the next one is a reconnection.
+    private var wasConnected = false
+    /// Round trips, failed commands and reconnections (NodeMetrics).
+    var metrics = ClientMetrics.none
     private var watchdog: TimerWatcher!
 
     /// Lua scripts loaded on every new connection, before anything else.
@@ -68,6 +72,9 @@ public final class RedisConnection {
     private var digests: [String: String] = [:]
     /// Runs on every new connection, before queued commands are sent.
     public var onConnect: (() -> Void)?
+
+    /// Commands queued or waiting for their reply.
+    var load: Int { queue.count + callbacks.count }
     /// Pub/sub messages (replies to SUBSCRIBE and the messages that follow).
     public var onPush: ((RedisReply) -> Void)?
 
@@ -121,6 +128,7 @@ public final class RedisConnection {
         let command = Command(arguments: arguments, completion: completion, queuedAt: reactor.monotonicNow)
         guard isConnected, queue.isEmpty, transmit(command) else {
             guard queue.count < configuration.maxQueued else {
+                metrics.errors.increment()
                 completion(.failure(.queueFull))
                 return
             }
@@ -195,6 +203,8 @@ public final class RedisConnection {
             return
         }
         state = .connected
+        if wasConnected { metrics.reconnects.increment() }
+        wasConnected = true
         backoff = configuration.reconnectMin
         logger.info("redis connected", metadata: ["connection": "\(name)", "host": "\(configuration.host)", "port": "\(configuration.port)"])
         for (index, script) in scripts.enumerated() {
@@ -279,15 +289,17 @@ public final class RedisConnection {
         let status = Self.withArgv(command.arguments) { argc, argv, lengths in
             redisAsyncCommandArgv(context, { context, reply, token in
                 guard let callbacks = Callbacks.of(context), let command = callbacks.take(token) else { return }
-                callbacks.owner?.replied()
                 guard let reply else {
+                    callbacks.owner?.replied(command, failed: true)
                     command.completion(.failure(.disconnected("connection lost before the reply")))
                     return
                 }
                 let value = RedisReply(reply.assumingMemoryBound(to: redisReply.self))
                 if case .error(let message) = value {
+                    callbacks.owner?.replied(command, failed: true)
                     command.completion(.failure(.server(message)))
                 } else {
+                    callbacks.owner?.replied(command, failed: false)
                     command.completion(.success(value))
                 }
             }, token, argc, argv, lengths)
@@ -300,8 +312,12 @@ public final class RedisConnection {
         return true
     }
 
-    private func replied() {
+    /// A command's answer came (`failed`: an error or none): progress, and its round trip
+    /// from when it was queued.
+    private func replied(_ command: Command, failed: Bool) {
         lastProgress = reactor.monotonicNow
+        metrics.answered(after: lastProgress - command.queuedAt)
+        if failed { metrics.errors.increment() }
     }
 
     private func failQueued(_ error: RedisError) {
@@ -314,6 +330,7 @@ public final class RedisConnection {
         let now = reactor.monotonicNow
         while let oldest = queue.first, now - oldest.queuedAt > configuration.queueTimeout {
             queue.removeFirst()
+            metrics.errors.increment()
             oldest.completion(.failure(.timedOut))
         }
         switch state {

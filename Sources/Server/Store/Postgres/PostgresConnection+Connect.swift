@@ -83,6 +83,8 @@ extension PostgresConnection {
     }
 
     func becomeReady() {
+        if wasReady { metrics.reconnects.increment() }
+        wasReady = true
         state = .ready
         backoff = 0.1
         lastError = ""

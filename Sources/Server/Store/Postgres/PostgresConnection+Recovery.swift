@@ -26,6 +26,7 @@ extension PostgresConnection {
         state = .disconnected
         if let query = inFlight {
             inFlight = nil
+            metrics.errors.increment()
             query.completion(.failure(.connectionLost(message)))
         }
         scheduleRetry(message)
@@ -46,6 +47,7 @@ extension PostgresConnection {
         let cutoff = reactor.monotonicNow - configuration.queueTimeout
         while let first = queue.first, first.enqueuedAt <= cutoff {
             queue.removeFirst()
+            metrics.errors.increment()
             first.completion(.failure(.unavailable(lastError.isEmpty ? "waited too long for a connection" : lastError)))
         }
         if queue.isEmpty {

@@ -68,6 +68,12 @@ public final class PostgresConnection {
     /// Statements prepared in this connection's session (cleared when it is lost).
     var preparedStatements: Set<String> = []
     var inFlight: PostgresQuery?
+    /// Monotonic seconds when the query in flight was sent, for its round trip.
+    var sentAt = 0.0
+    /// Whether a connection was ready before: the next one is a reconnection.
+    var wasReady = false
+    /// Round trips, failed queries and reconnections (NodeMetrics).
+    var metrics = ClientMetrics.none
     var result = PostgresResult()
     var failure: PostgresError?
 
@@ -104,6 +110,7 @@ public final class PostgresConnection {
     /// Queues a query; its completion runs exactly once, on the loop.
     public func send(_ query: PostgresQuery) {
         guard queue.count < configuration.maxQueued else {
+            metrics.errors.increment()
             query.completion(.failure(.unavailable("\(queue.count) queries already waiting")))
             return
         }
@@ -156,6 +163,7 @@ public final class PostgresConnection {
     func dispatch(_ query: PostgresQuery) {
         guard let connection else { return }
         inFlight = query
+        sentAt = reactor.monotonicNow
         result = PostgresResult()
         failure = nil
         query.onSent?()
@@ -241,7 +249,9 @@ public final class PostgresConnection {
     func finishQuery() {
         guard let query = inFlight else { return }
         inFlight = nil
+        metrics.answered(after: reactor.monotonicNow - sentAt)
         if let failure {
+            metrics.errors.increment()
             query.completion(.failure(failure))
         } else {
             query.completion(.success(result))

@@ -26,6 +26,16 @@ public final class PostgresPool {
         connections.first { !$0.isReady }?.unavailableReason ?? ""
     }
 
+    /// Records each connection's figures under `name` (the `connection` label), and samples
+    /// the queries queued or in flight at each scrape.
+    func measure(into metrics: NodeMetrics, name: String) {
+        let figures = metrics.client(service: "postgres", connection: name)
+        connections.forEach { $0.metrics = figures }
+        metrics.sample(.clientQueue, [("service", "postgres"), ("connection", name)]) { [connections] in
+            connections.reduce(0) { $0 + $1.load }
+        }
+    }
+
     public func start() {
         connections.forEach { $0.start() }
     }
