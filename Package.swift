@@ -69,14 +69,16 @@ let package = Package(
         ),
         // Unit tests, one target per layer; none needs a service.
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "EventLoop"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "EventLoop", "ExpositionReader"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "EventLoop"]),
         // Server's parts against the real PostgreSQL and Redis that `make services` starts.
         .testTarget(
             name: "ServerLiveTests",
             dependencies: ["Server", "EventLoop", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["Server"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Server", "ExpositionReader"]),
+        // Reads /metrics samples for the tests' assertions.
+        .target(name: "ExpositionReader", path: "Tests/ExpositionReader"),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -23,30 +23,33 @@ struct CatalogMetricsFactory: MetricsFactory {
         return definition
     }
 
+    /// The registry's name for a metric: its full name (the unit is part of it) and help.
+    private func descriptor(_ label: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: label, unitName: "", helpText: definition(label).help)
+    }
+
     func makeCounter(label: String, dimensions: [(String, String)]) -> CounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: definition(label).help)
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> FloatingPointCounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: definition(label).help)
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> MeterHandler {
-        registry.makeGauge(name: label, labels: dimensions, help: definition(label).help)
+        registry.makeGauge(descriptor: descriptor(label), labels: dimensions)
     }
 
     /// A gauge (`aggregate: false`) or a histogram of plain values with the definition's buckets.
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> RecorderHandler {
-        let definition = definition(label)
-        guard aggregate else { return registry.makeGauge(name: label, labels: dimensions, help: definition.help) }
-        return registry.makeValueHistogram(name: label, labels: dimensions, buckets: definition.buckets, help: definition.help)
+        guard aggregate else { return registry.makeGauge(descriptor: descriptor(label), labels: dimensions) }
+        return registry.makeValueHistogram(descriptor: descriptor(label), labels: dimensions, buckets: definition(label).buckets)
     }
 
     /// A histogram exported in seconds, with the definition's buckets (s).
     func makeTimer(label: String, dimensions: [(String, String)]) -> TimerHandler {
-        let definition = definition(label)
-        let buckets = definition.buckets.map { Duration.nanoseconds(Int64(($0 * 1e9).rounded())) }
-        return registry.makeDurationHistogram(name: label, labels: dimensions, buckets: buckets, help: definition.help)
+        let buckets = definition(label).buckets.map { Duration.nanoseconds(Int64(($0 * 1e9).rounded())) }
+        return registry.makeDurationHistogram(descriptor: descriptor(label), labels: dimensions, buckets: buckets)
     }
 
     func destroyCounter(_ handler: CounterHandler) {

@@ -162,12 +162,14 @@ public final class Node {
             return
         }
         started = true
+        if let metricsServer {
+            logger.info("metrics listening", metadata: ["host": "\(configuration.host)", "port": "\(metricsServer.port)"])
+        }
         firing.start()
         cluster.start(address: "\(configuration.host):\(server.port)")
         sweep.start()
         logger.info("node listening", metadata: [
-            "host": "\(configuration.host)", "port": "\(server.port)", "metrics_port": "\(metricsServer.map { "\($0.port)" } ?? "none")",
-            "open_files_limit": "\(limit)",
+            "host": "\(configuration.host)", "port": "\(server.port)", "open_files_limit": "\(limit)",
             "node_id": "\(configuration.nodeID)", "workers": "\(configuration.workers)",
         ])
     }
