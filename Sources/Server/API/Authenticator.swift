@@ -1,7 +1,7 @@
 // Authenticator: the bearer-token check in front of the job API.
 //
 // The job API lets its caller run shell commands on every node, so when a token is set every
-// request but the probes (/jobs, /runs, /workers, /nodes) must carry `Authorization: Bearer
+// request but the probes (/jobs, /runs, /workers, /nodes, /metrics) must carry `Authorization: Bearer
 // <token>`. The comparison takes the same time whatever the first differing byte, so the
 // token cannot be guessed byte by byte.
 public struct Authenticator: Sendable {
