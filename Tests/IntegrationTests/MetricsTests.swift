@@ -42,6 +42,14 @@ final class MetricsTests: NodesTestCase {
         XCTAssertEqual(try metrics.request("GET", "/jobs").status, 404, "the metrics port serves nothing else")
     }
 
+    func testTheMetricsPortComesFromTheEnvironmentToo() throws {
+        let port = try freePort()
+        let server = try ServerProcess(arguments: ["--api-token", token],
+                                       environment: database.environment.merging(["DSCHED_METRICS_PORT": "\(port)"]) { $1 })
+        try waitForReady(server)
+        XCTAssertEqual(try RawClient(port: port).request("GET", "/metrics").status, 200)
+    }
+
     func testFiguresMoveAsRunsEndAndRequestsAreAnswered() throws {
         let (_, api, metrics) = try launchWithMetricsPort()
         let before = try scrape(metrics)

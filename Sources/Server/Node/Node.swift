@@ -1,11 +1,12 @@
 // Node: one `dsched serve` process — builds the reactor and the parts on it (PostgreSQL
-// connections and stores, node lease, firing layer and workers, cluster agent on Redis, API,
-// HTTP server). It first acquires its node lease (waiting while an earlier process's lease
-// runs out; exiting if a live process holds it) and records that process's unfinished runs
-// lost; only then does it listen, fire and join the cluster. It runs until SIGTERM/SIGINT,
-// then hands its jobs back to the cluster, stops accepting, lets in-flight requests and runs
-// finish (bounded), releases its lease last and returns. While the lease is fenced it fires
-// nothing; if another process takes its lease it stops and `run` throws.
+// connections and stores, node lease, firing layer and workers, cluster agent on Redis, API, HTTP
+// server, and its metrics with the `--metrics-port` listener). It first acquires its node lease
+// (waiting while an earlier process's lease runs out; exiting if a live process holds it) and
+// records that process's unfinished runs lost; only then does it listen, fire and join the
+// cluster. It runs until SIGTERM/SIGINT, then hands its jobs back to the cluster, stops accepting,
+// lets in-flight requests and runs finish (bounded), releases its lease last and returns. While
+// the lease is fenced it fires nothing; if another process takes its lease it stops and `run`
+// throws.
 import EventLoop
 import Glibc
 import Logging
