@@ -74,7 +74,7 @@ let package = Package(
         // Server's parts against the real PostgreSQL and Redis that `make services` starts.
         .testTarget(
             name: "ServerLiveTests",
-            dependencies: ["Server", "EventLoop", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Server", "EventLoop", "ExpositionReader", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "IntegrationTests", dependencies: ["Server", "ExpositionReader"]),
         // Reads /metrics samples for the tests' assertions.

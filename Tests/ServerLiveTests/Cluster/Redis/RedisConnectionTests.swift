@@ -3,9 +3,10 @@
 // runs: the queue bound, the queue timeout, the command timeout, reconnection after the
 // server drops the connection, every completion called exactly once when commands in flight
 // are cut off, EVAL for a script whose SHA is not known yet, and the EVAL fallback after
-// SCRIPT FLUSH.
+// SCRIPT FLUSH; and the figures each of these leaves in the node's metrics.
 
 import EventLoop
+import ExpositionReader
 import Foundation
 import Glibc
 import Logging
@@ -61,6 +62,8 @@ final class RedisConnectionTests: XCTestCase {
         configuration.maxQueued = 3
         configuration.queueTimeout = 0.3
         let connection = RedisConnection(reactor: reactor, configuration: configuration, name: "test", logger: Logger(label: "test"))
+        let metrics = NodeMetrics()
+        connection.metrics = metrics.client(service: "redis", connection: "test")
         connection.start()
         var outcomes: [Result<RedisReply, RedisError>] = []
         for _ in 0..<4 {
@@ -73,6 +76,8 @@ final class RedisConnectionTests: XCTestCase {
         for outcome in outcomes.dropFirst() {
             guard case .failure(.timedOut) = outcome else { return XCTFail("expected a queue timeout, got \(outcome)") }
         }
+        XCTAssertEqual(ExpositionReader.value(#"dsched_client_errors_total{service="redis",connection="test"}"#, in: metrics.exposition()), 4,
+                       "the refused command and the three that timed out")
         XCTAssertFalse(connection.isConnected)
         connection.close()
     }
@@ -96,6 +101,8 @@ final class RedisConnectionTests: XCTestCase {
 
     func testAConnectionTheServerDropsComesBackAndQueuedCommandsGoOut() throws {
         let connection = RedisConnection(reactor: reactor, configuration: redisConfiguration, name: "test", logger: Logger(label: "test"))
+        let metrics = NodeMetrics()
+        connection.metrics = metrics.client(service: "redis", connection: "test")
         var connects = 0
         connection.onConnect = { connects += 1 }
         connection.start()
@@ -114,6 +121,10 @@ final class RedisConnectionTests: XCTestCase {
         runLoop(until: { pong != nil })
         XCTAssertEqual(pong, "PONG", "sent once the connection came back")
         XCTAssertEqual(connects, 2)
+        let text = metrics.exposition()
+        XCTAssertEqual(ExpositionReader.value(#"dsched_client_reconnects_total{service="redis",connection="test"}"#, in: text), 1)
+        XCTAssertEqual(ExpositionReader.value(#"dsched_client_round_trip_seconds_count{service="redis",connection="test"}"#, in: text), 2,
+                       "CLIENT ID and PING were answered")
         connection.close()
         killer.close()
     }
