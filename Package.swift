@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C glue only: libev macros as functions, hiredis's libev adapter, the C headers.
@@ -47,11 +48,21 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
-        // The one binary: `dsched serve`, `dsched worker`, `dsched next`, ...
+        // The CLI client's parts: HTTP (FoundationNetworking), job bodies from flags, JSON or
+        // YAML (Yams), and the human tables; everything but the HTTP call is pure.
+        .target(
+            name: "Client",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The one binary: `dsched serve`, `dsched worker`, `dsched next`, `dsched jobs`, ...
         .executableTarget(
             name: "dsched",
             dependencies: [
                 "Server",
+                "Client",
                 "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,6 +78,7 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "EventLoop"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "EventLoop"]),
+        .testTarget(name: "ClientTests", dependencies: ["Client"]),
         // Server's parts against the real PostgreSQL and Redis that `make services` starts.
         .testTarget(
             name: "ServerLiveTests",
