@@ -29,18 +29,31 @@ extension ClientCommand {
         }
     }
 
+    /// Writes an object made here (pages merged) as the server writes its own: keys sorted.
+    func printJSON(object: [String: Any]) {
+        printJSON((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+    }
+
     /// Writes text as it is (tables end their lines themselves).
     func printText(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
-}
 
-/// A positive id argument (a job's or a run's), checked before anything is sent.
-struct RecordID: ExpressibleByArgument {
-    let value: Int64
+    /// One job or run: its JSON with --json, else its fields as lines.
+    func printRecord(_ body: Data, of request: String) throws(ClientError) {
+        if options.json {
+            printJSON(body)
+        } else {
+            printText(RecordView.render(try JSONObject.parse(body, from: request), now: Timestamp.now(), palette: options.palette))
+        }
+    }
 
-    init?(argument: String) {
-        guard let value = Int64(argument), value > 0 else { return nil }
-        self.value = value
+    /// A job as one row of the jobs table, or its JSON.
+    func printJobLine(_ body: Data, of request: String) throws(ClientError) {
+        if options.json {
+            printJSON(body)
+        } else {
+            printText(JobTable.render([try JSONObject.parse(body, from: request)], now: Timestamp.now(), palette: options.palette))
+        }
     }
 }

@@ -78,14 +78,3 @@ struct JobsRunNow: ClientCommand {
         }
     }
 }
-
-extension ClientCommand {
-    /// A job as one row of the jobs table, or its JSON.
-    func printJobLine(_ body: Data, of request: String) throws(ClientError) {
-        if options.json {
-            printJSON(body)
-        } else {
-            printText(JobTable.render([try JSONObject.parse(body, from: request)], now: Timestamp.now(), palette: options.palette))
-        }
-    }
-}

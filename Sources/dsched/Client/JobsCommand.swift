@@ -47,10 +47,9 @@ struct JobsList: ClientCommand {
             after = cursor
         }
         if options.json {
-            // One page's shape, with every job fetched: `next_after` is non-null only when
-            // --limit stopped before the end.
-            let merged: [String: Any] = ["jobs": jobs, "next_after": nextAfter]
-            printJSON((try? JSONSerialization.data(withJSONObject: merged, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+            // One page's shape, with every job fetched: `next_after` is null unless --limit
+            // stopped the listing, and then the cursor to go on from.
+            printJSON(object: ["jobs": jobs, "next_after": nextAfter])
         } else {
             printText(JobTable.render(jobs.map(JSONObject.init), now: Timestamp.now(), palette: options.palette))
         }
@@ -69,16 +68,5 @@ struct JobsShow: ClientCommand {
     func execute(_ client: APIClient) throws(ClientError) {
         let answer = try client.send("GET", "/jobs/\(id.value)")
         try printRecord(answer.body, of: "GET /jobs/\(id.value)")
-    }
-}
-
-extension ClientCommand {
-    /// One job or run: its JSON with --json, else its fields as lines.
-    func printRecord(_ body: Data, of request: String) throws(ClientError) {
-        if options.json {
-            printJSON(body)
-        } else {
-            printText(RecordView.render(try JSONObject.parse(body, from: request), now: Timestamp.now(), palette: options.palette))
-        }
     }
 }

@@ -42,8 +42,7 @@ struct RunsList: ClientCommand {
             before = cursor
         }
         if options.json {
-            let merged: [String: Any] = ["next_before": nextBefore, "runs": runs]
-            printJSON((try? JSONSerialization.data(withJSONObject: merged, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+            printJSON(object: ["next_before": nextBefore, "runs": runs])
         } else {
             printText(RunTable.render(runs.map(JSONObject.init), now: Timestamp.now(), palette: options.palette))
         }
