@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C glue only: libev macros as functions, hiredis's libev adapter, the C headers.
@@ -51,11 +52,21 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
-        // The one binary: `dsched serve`, `dsched worker`, `dsched next`, ...
+        // The CLI client's parts: HTTP (FoundationNetworking), job bodies from flags, JSON or
+        // YAML (Yams), and the human tables; everything but the HTTP call is pure.
+        .target(
+            name: "Client",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The one binary: `dsched serve`, `dsched worker`, `dsched next`, `dsched jobs`, ...
         .executableTarget(
             name: "dsched",
             dependencies: [
                 "Server",
+                "Client",
                 "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,6 +82,7 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "EventLoop", "ExpositionReader"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "EventLoop"]),
+        .testTarget(name: "ClientTests", dependencies: ["Client"]),
         // Server's parts against the real PostgreSQL and Redis that `make services` starts.
         .testTarget(
             name: "ServerLiveTests",

@@ -3,7 +3,7 @@
 # when any is missing (apt-get update first; sudo when not root). Idempotent and quiet when
 # everything is there.
 set -euo pipefail
-packages=(libev-dev libhiredis-dev libhttp-parser-dev libpq-dev postgresql redis-server curl tzdata python3 iproute2 faketime prometheus "$@")
+packages=(libev-dev libhiredis-dev libhttp-parser-dev libpq-dev libcurl4 postgresql redis-server curl tzdata python3 iproute2 faketime prometheus "$@")
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,0 +1,34 @@
+// `dsched nodes` and `dsched workers`: the cluster's live nodes (GET /nodes, any node answers
+// for all) and the answering node's worker processes (GET /workers).
+import ArgumentParser
+import Client
+
+struct NodesCommand: ClientCommand {
+    static let configuration = CommandConfiguration(commandName: "nodes", abstract: "List the cluster's live nodes.")
+
+    @OptionGroup var options: ClientOptions
+
+    func execute(_ client: APIClient) throws(ClientError) {
+        let answer = try client.send("GET", "/nodes")
+        if options.json {
+            printJSON(answer.body)
+        } else {
+            printText(NodeTable.render(try JSONObject.parse(answer.body, from: "GET /nodes"), palette: options.palette))
+        }
+    }
+}
+
+struct WorkersCommand: ClientCommand {
+    static let configuration = CommandConfiguration(commandName: "workers", abstract: "List the node's worker processes.")
+
+    @OptionGroup var options: ClientOptions
+
+    func execute(_ client: APIClient) throws(ClientError) {
+        let answer = try client.send("GET", "/workers")
+        if options.json {
+            printJSON(answer.body)
+        } else {
+            printText(WorkerTable.render(try JSONObject.parse(answer.body, from: "GET /workers"), palette: options.palette))
+        }
+    }
+}
