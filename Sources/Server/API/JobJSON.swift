@@ -30,6 +30,8 @@ enum JobJSON {
         }
         json.key("id")
         json.integer(job.id)
+        json.key("keep_runs")
+        json.integer(draft.keepRuns)
         json.key("max_concurrency")
         json.integer(draft.maxConcurrency)
         json.key("max_cpu")

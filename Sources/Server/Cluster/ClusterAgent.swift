@@ -99,6 +99,9 @@ public final class ClusterAgent: Cluster, Ownership {
         announceTimer = TimerWatcher(reactor: reactor) { [unowned self] in announceCreated() }
     }
 
+    /// Whether this node leads the cluster now (holds the leader lease).
+    public var isLeader: Bool { leader.isLeader }
+
     /// The API's address is known once the server listens.
     public func start(address: String) {
         configuration.address = address

@@ -26,6 +26,9 @@ public final class Node {
     private let cluster: ClusterAgent
     private let lease: NodeLease
     private let sweep: LostRunSweep
+    /// Run retention, on a connection of its own (claims never wait behind a prune).
+    private let maintenance: PostgresPool
+    private let pruner: RunPruner
     private var signalWatchers: [SignalWatcher] = []
     private var started = false
     private var stopping = false
@@ -83,6 +86,9 @@ public final class Node {
         cluster = ClusterAgent(reactor: reactor, configuration: clusterConfiguration, workers: workers, jobStore: store,
                                logger: logger)
         cluster.clockOffset = { [clock] in clock.wallOffset }
+        maintenance = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: 1, prelude: Migrations.script, logger: logger)
+        pruner = RunPruner(reactor: reactor, store: PostgresRetentionStore(postgres: maintenance), rules: configuration.retention,
+                           isLeader: { [cluster] in cluster.isLeader }, logger: logger)
         var firingConfiguration = FiringLayer.Configuration(nodeID: configuration.nodeID)
         firingConfiguration.reloadInterval = configuration.reloadInterval
         firingConfiguration.outputLimit = configuration.outputLimit
@@ -119,6 +125,7 @@ public final class Node {
         lease.onFailure = { [unowned self] error in fail(error) }
         postgres.start()
         control.start()
+        maintenance.start()
         // The clock is measured while the lease is acquired: ticks fire once both hold.
         clock.start()
         lease.start()
@@ -145,6 +152,7 @@ public final class Node {
         firing.start()
         cluster.start(address: "\(configuration.host):\(server.port)")
         sweep.start()
+        pruner.start()
         logger.info("node listening", metadata: [
             "host": "\(configuration.host)", "port": "\(server.port)", "open_files_limit": "\(limit)",
             "node_id": "\(configuration.nodeID)", "workers": "\(configuration.workers)",
@@ -176,6 +184,7 @@ public final class Node {
         }
         guard started else { return lease.release(timeout: 1, completion: done) }
         sweep.stop()
+        pruner.stop()
         var pending = 3
         let finished = { [unowned self] in
             pending -= 1
