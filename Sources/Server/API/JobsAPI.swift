@@ -29,7 +29,7 @@ public final class JobsAPI {
     static let updateAttempts = 3
 
     init(store: JobStore, authenticator: Authenticator, now: @escaping () -> Int64,
-                cluster: Cluster, minimumPeriod: Int64, allowedUsers: Set<String>, ticks: TicksAPI) {
+         cluster: Cluster, minimumPeriod: Int64, allowedUsers: Set<String>, ticks: TicksAPI) {
         self.store = store
         self.ticks = ticks
         self.minimumPeriod = minimumPeriod
@@ -117,17 +117,18 @@ public final class JobsAPI {
         store.fetch(id: id) { [self] outcome in
             switch outcome {
             case .success(let job?):
-                ticks.detail(of: job) { [self] detail in
-                    guard case .success(let detail) = detail else {
-                        if case .failure(let error) = detail { responder.respond(APIError.store(error).response) }
-                        return
-                    }
-                    // The owner comes from Redis; when Redis cannot answer, the job is shown without it.
-                    cluster.owner(of: id) { [self] owner in
-                        switch owner {
-                        case .success(let node?): responder.respond(jobResponse(job, owner: .node(node), detail: detail))
-                        case .success(nil): responder.respond(jobResponse(job, owner: .waiting, detail: detail))
-                        case .failure: responder.respond(jobResponse(job, detail: detail))
+                ticks.detail(of: job) { [self] outcome in
+                    switch outcome {
+                    case .failure(let error):
+                        responder.respond(APIError.store(error).response)
+                    case .success(let detail):
+                        // The owner comes from Redis; when Redis cannot answer, the job is shown without it.
+                        cluster.owner(of: id) { [self] owner in
+                            switch owner {
+                            case .success(let node?): responder.respond(jobResponse(job, owner: .node(node), detail: detail))
+                            case .success(nil): responder.respond(jobResponse(job, owner: .waiting, detail: detail))
+                            case .failure: responder.respond(jobResponse(job, detail: detail))
+                            }
                         }
                     }
                 }
