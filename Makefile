@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: all deps services stop build release run test chaos check bench-http bench-submit bench-fire bench-failover bench-wheel clean
+.PHONY: all deps services stop build release run test chaos check bench-http bench-submit bench-fire bench-failover bench-retention bench-wheel clean
 
 all: build
 
@@ -54,6 +54,9 @@ bench-fire: services release
 
 bench-failover: services release
 	perf/bench-failover.sh
+
+bench-retention: services release
+	perf/bench-retention.sh
 
 bench-wheel: deps
 	swift build -c release --product bench-wheel

@@ -157,6 +157,12 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Seconds of error allowed in this node's estimate of its offset to PostgreSQL's clock; beyond, or with no estimate, the node stops firing ticks until it can measure again (env DSCHED_MAX_CLOCK_SKEW, default 0.5, at most 60).")
     var maxClockSkew: Double?
 
+    @Option(name: .long, help: "Runs that ended longer ago are pruned, as a duration (30d, 12h, 90s; at least 1s); a job's latest tick and live runs never (env DSCHED_RUN_RETENTION, default 30d).")
+    var runRetention: String?
+
+    @Option(name: .long, help: "Runs kept per job without a keep_runs of its own, newest first (env DSCHED_MAX_RUNS_PER_JOB, default 10000, 1 to 1000000).")
+    var maxRunsPerJob: Int?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (env DSCHED_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -242,6 +248,13 @@ struct Serve: ParsableCommand {
             throw ValidationError("DSCHED_MAX_CLOCK_SKEW must be at most 60 seconds (it is in seconds, not ms), got \(config.maxClockSkew)")
         }
         config.shutdownGrace = try settings.seconds(shutdownGrace, env: "DSCHED_SHUTDOWN_GRACE", default: config.shutdownGrace)
+        let retention = settings.string(runRetention, env: "DSCHED_RUN_RETENTION", default: "30d")
+        guard let age = RetentionRules.maxAge(retention) else {
+            throw ValidationError("DSCHED_RUN_RETENTION must be a duration of at least 1s (30d, 12h, 90s), got \"\(retention)\"")
+        }
+        config.retention.maxAgeMilliseconds = age
+        config.retention.defaultKeep = try settings.int(maxRunsPerJob, env: "DSCHED_MAX_RUNS_PER_JOB", default: config.retention.defaultKeep,
+                                                        range: RetentionRules.keepRange)
         return config
     }
 

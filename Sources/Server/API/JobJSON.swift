@@ -10,7 +10,14 @@ enum JobJSON {
         case node(String)
     }
 
-    static func write(_ job: Job, nextRunAt: Int64?, owner: Owner = .omitted, into json: inout JSONWriter) {
+    /// What GET /jobs/{id} alone adds: the latest run, and the ticks missed in the last 24 h
+    /// (TicksAPI.detail).
+    struct Detail {
+        var lastRun: Run?
+        var missedTicks24h: Int
+    }
+
+    static func write(_ job: Job, nextRunAt: Int64?, owner: Owner = .omitted, detail: Detail? = nil, into json: inout JSONWriter) {
         let draft = job.definition
         let createdAt = RFC3339.format(milliseconds: job.createdAt)
         json.beginObject()
@@ -30,6 +37,12 @@ enum JobJSON {
         }
         json.key("id")
         json.integer(job.id)
+        json.key("keep_runs")
+        json.integer(draft.keepRuns)
+        if let detail {
+            json.key("last_run")
+            writeLastRun(detail.lastRun, into: &json)
+        }
         json.key("max_concurrency")
         json.integer(draft.maxConcurrency)
         json.key("max_cpu")
@@ -38,6 +51,10 @@ enum JobJSON {
         json.integer(draft.maxMemoryBytes)
         json.key("misfire")
         json.string(draft.misfire.rawValue)
+        if let detail {
+            json.key("missed_ticks_24h")
+            json.integer(detail.missedTicks24h)
+        }
         json.key("name")
         json.string(draft.name)
         json.key("next_run_at")
@@ -74,6 +91,23 @@ enum JobJSON {
         json.string(job.updatedAt == job.createdAt ? createdAt : RFC3339.format(milliseconds: job.updatedAt))
         json.key("version")
         json.integer(job.version)
+        json.endObject()
+    }
+
+    /// `last_run`: the job's newest run, or null.
+    private static func writeLastRun(_ run: Run?, into json: inout JSONWriter) {
+        guard let run else { return json.null() }
+        json.beginObject()
+        json.key("finished_at")
+        json.string(run.finishedAt.map { RFC3339.format(milliseconds: $0) })
+        json.key("id")
+        json.integer(run.id)
+        json.key("scheduled_at")
+        json.string(RFC3339.format(milliseconds: run.scheduledAt))
+        json.key("started_at")
+        json.string(run.startedAt.map { RFC3339.format(milliseconds: $0) })
+        json.key("status")
+        json.string(run.status.rawValue)
         json.endObject()
     }
 

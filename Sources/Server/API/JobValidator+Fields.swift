@@ -24,6 +24,8 @@ extension JobValidator {
     static let memoryLimitRange: ClosedRange<Int64> = (16 << 20)...(1 << 40)
     /// `max_cpu`, seconds: a day at most.
     static let cpuLimitRange: ClosedRange<Int64> = 1...86_400
+    /// `keep_runs`: runs kept in a job's history (the column's CHECK agrees).
+    static let keepRunsRange: ClosedRange<Int64> = 1...1_000_000
 
     static let fields: [Field] = [
         // Characters as PostgreSQL counts them (code points), so the column's CHECK agrees.
@@ -83,6 +85,9 @@ extension JobValidator {
         },
         Field("max_cpu") { input, draft throws(APIError) in
             draft.maxCPUSeconds = input.isNull ? nil : try input.integer(in: cpuLimitRange)
+        },
+        Field("keep_runs") { input, draft throws(APIError) in
+            draft.keepRuns = input.isNull ? nil : Int(try input.integer(in: keepRunsRange))
         },
     ]
 

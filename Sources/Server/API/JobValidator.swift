@@ -5,7 +5,8 @@
 // must not silently become a default), and so are the read-only ones; then the schedule is
 // checked as a whole (frequency grammar, its fit with repeat, a tick before the end of 9999).
 struct JobValidator {
-    static let readOnlyFields: Set<String> = ["id", "created_at", "updated_at", "version", "next_run_at", "done"]
+    static let readOnlyFields: Set<String> = ["id", "created_at", "updated_at", "version", "next_run_at", "done", "last_run",
+                                              "missed_ticks_24h"]
 
     /// Now, in epoch milliseconds: the default startdate.
     let now: Int64

@@ -2,7 +2,7 @@
 //
 //   POST   /jobs              one job (object) or many (array, all or nothing) → 201
 //   GET    /jobs              ?limit=1..1000 (100) &after=<id cursor> &name=<exact name>
-//   GET    /jobs/{id}
+//   GET    /jobs/{id}         with `last_run` and `missed_ticks_24h` (TicksAPI.detail)
 //   PATCH  /jobs/{id}         partial; the result is validated as a whole
 //   DELETE /jobs/{id}         → 204
 //   POST   /jobs/{id}/pause, POST /jobs/{id}/resume
@@ -19,6 +19,8 @@ public final class JobsAPI {
     private let minimumPeriod: Int64
     /// The users a job's `run_as` may name (`--allowed-users`).
     private let allowedUsers: Set<String>
+    /// The tick audit's part of GET /jobs/{id} (`last_run`, `missed_ticks_24h`).
+    private let ticks: TicksAPI
 
     static let maxJobsPerRequest = 1000
     static let defaultPageSize = 100
@@ -26,9 +28,10 @@ public final class JobsAPI {
     /// Attempts of a read-modify-write before a PATCH gives up with 409.
     static let updateAttempts = 3
 
-    public init(store: JobStore, authenticator: Authenticator, now: @escaping () -> Int64,
-                cluster: Cluster, minimumPeriod: Int64, allowedUsers: Set<String>) {
+    init(store: JobStore, authenticator: Authenticator, now: @escaping () -> Int64,
+         cluster: Cluster, minimumPeriod: Int64, allowedUsers: Set<String>, ticks: TicksAPI) {
         self.store = store
+        self.ticks = ticks
         self.minimumPeriod = minimumPeriod
         self.allowedUsers = allowedUsers
         self.authenticator = authenticator
@@ -114,12 +117,19 @@ public final class JobsAPI {
         store.fetch(id: id) { [self] outcome in
             switch outcome {
             case .success(let job?):
-                // The owner comes from Redis; when Redis cannot answer, the job is shown without it.
-                cluster.owner(of: id) { [self] owner in
-                    switch owner {
-                    case .success(let node?): responder.respond(jobResponse(job, owner: .node(node)))
-                    case .success(nil): responder.respond(jobResponse(job, owner: .waiting))
-                    case .failure: responder.respond(jobResponse(job))
+                ticks.detail(of: job) { [self] outcome in
+                    switch outcome {
+                    case .failure(let error):
+                        responder.respond(APIError.store(error).response)
+                    case .success(let detail):
+                        // The owner comes from Redis; when Redis cannot answer, the job is shown without it.
+                        cluster.owner(of: id) { [self] owner in
+                            switch owner {
+                            case .success(let node?): responder.respond(jobResponse(job, owner: .node(node), detail: detail))
+                            case .success(nil): responder.respond(jobResponse(job, owner: .waiting, detail: detail))
+                            case .failure: responder.respond(jobResponse(job, detail: detail))
+                            }
+                        }
                     }
                 }
             case .success(nil): responder.respond(Self.notFound(id).response)
@@ -195,9 +205,9 @@ public final class JobsAPI {
 
     // MARK: - Helpers
 
-    private func jobResponse(_ job: Job, owner: JobJSON.Owner = .omitted) -> HTTPResponse {
+    private func jobResponse(_ job: Job, owner: JobJSON.Owner = .omitted, detail: JobJSON.Detail? = nil) -> HTTPResponse {
         var json = JSONWriter(capacity: 512)
-        JobJSON.write(job, nextRunAt: job.nextRun(after: now()), owner: owner, into: &json)
+        JobJSON.write(job, nextRunAt: job.nextRun(after: now()), owner: owner, detail: detail, into: &json)
         return .json(.ok, json)
     }
 

@@ -110,6 +110,9 @@ public final class ClusterAgent: Cluster, Ownership {
         metrics.sample(.clusterLeader) { [leader] in leader.isLeader ? 1 : 0 }
     }
 
+    /// Whether this node leads the cluster now (holds the leader lease).
+    public var isLeader: Bool { leader.isLeader }
+
     /// The API's address is known once the server listens.
     public func start(address: String) {
         configuration.address = address

@@ -84,7 +84,10 @@ public final class FiringLayer {
         book.onUnscheduled = { [unowned ownership] id in ownership.jobUnscheduled(id) }
         dispatcher.onRunTime = { [unowned ownership] id, milliseconds in ownership.runTook(jobID: id, milliseconds: milliseconds) }
         ownership.delegate = adoption
-        book.onMisfireDropped = { [logger] job, dropped, exact in
+        book.onMisfireDropped = { [logger, missedTicks = metrics?.ticksMissed] job, dropped, exact in
+            missedTicks?.increment(by: Int64(dropped))
+            // Under `skip` dropping is the policy itself, not news worth a line per job.
+            guard job.definition.misfire != .skip else { return }
             logger.warning("missed ticks dropped by the misfire policy", metadata: [
                 "job_id": "\(job.id)", "misfire": "\(job.definition.misfire.rawValue)",
                 "dropped": "\(exact ? "" : "at least ")\(dropped)", "kept": "\(configuration.maxMisfireRuns)"])

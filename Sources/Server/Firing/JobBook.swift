@@ -71,8 +71,8 @@ final class JobBook {
     /// Told when a job enters the wheel with fire times, and when it leaves it.
     var onScheduled: (Job, FireTimes) -> Void = { _, _ in }
     var onUnscheduled: (Int64) -> Void = { _ in }
-    /// Told when an arriving job missed more ticks than its misfire policy runs: how many were
-    /// dropped, and whether that count is exact (else at least that many).
+    /// Told when an arriving job missed more ticks than its misfire policy runs (any, under
+    /// `skip`): how many were dropped, and whether that count is exact (else at least that many).
     var onMisfireDropped: (_ job: Job, _ dropped: Int, _ exact: Bool) -> Void = { _, _, _ in }
 
     /// `clock`: the cluster's wall clock, epoch ms.
@@ -167,9 +167,12 @@ final class JobBook {
         case .skip: kept = 0
         }
         let missed = times.lastTicks(kept, after: reference, atOrBefore: now, maxScan: configuration.maxMisfireScan)
-        if kept > 0, missed.count == kept, let oldest = missed.first, oldest > reference {
-            // Ticks before the oldest handed back are dropped: count them for the log.
-            let (dropped, exact) = times.tickCount(after: reference, atOrBefore: oldest - 1, limit: configuration.maxMisfireScan)
+        // Ticks before the oldest handed back (all of the stretch's, under `skip`) are dropped:
+        // no row will name them, so the tick audit shows them missed. A one-shot's dropped
+        // tick is recorded skipped instead (below), so it is not counted.
+        if times.repeats || kept > 0, missed.count == kept {
+            let (dropped, exact) = times.tickCount(after: reference, atOrBefore: (missed.first ?? now + 1) - 1,
+                                                   limit: configuration.maxMisfireScan)
             if dropped > 0 { onMisfireDropped(job, dropped, exact) }
         }
         if arm(entry, after: max(reference, now)) {

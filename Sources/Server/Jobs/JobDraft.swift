@@ -43,6 +43,9 @@ public struct JobDraft: Equatable, Sendable {
     public var maxMemoryBytes: Int64?
     /// CPU seconds each process of a run may use (RLIMIT_CPU); nil: no limit.
     public var maxCPUSeconds: Int64?
+    /// Runs of this job kept in its history, newest first (retention prunes the older ones);
+    /// nil: the node's `--max-runs-per-job`.
+    public var keepRuns: Int?
 
     public init(name: String, frequency: String, startdate: Int64, script: String) {
         self.name = name

@@ -52,7 +52,7 @@ extension MetricDefinition {
         "Ticks recorded skipped, by reason: forbid (a run of the job was live), backlog (too many runs waiting), misfire.",
         labels: ["reason"])
     public static let ticksMissed = MetricDefinition("dsched_ticks_missed_total", .counter,
-        "Ticks no node ran (no row in job_run), as the tick audit found them.")
+        "Ticks of this node's jobs that passed with no run: dropped by the misfire policy when the node took the job or resumed firing (the tick audit shows them missed).")
     static let claimBatch = MetricDefinition("dsched_claim_batch_size", .histogram,
         "Ticks per claim statement sent to PostgreSQL.", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000])
 

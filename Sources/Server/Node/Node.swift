@@ -30,6 +30,9 @@ public final class Node {
     private let cluster: ClusterAgent
     private let lease: NodeLease
     private let sweep: LostRunSweep
+    /// Run retention, on a connection of its own (claims never wait behind a prune).
+    private let maintenance: PostgresPool
+    private let pruner: RunPruner
     private var signalWatchers: [SignalWatcher] = []
     private var started = false
     private var stopping = false
@@ -92,6 +95,11 @@ public final class Node {
                                logger: logger)
         cluster.measure(into: metrics)
         cluster.clockOffset = { [clock] in clock.wallOffset }
+        maintenance = PostgresPool(reactor: reactor, configuration: postgresConfiguration, size: 1, prelude: Migrations.script, logger: logger)
+        pruner = RunPruner(reactor: reactor, store: PostgresRetentionStore(postgres: maintenance), rules: configuration.retention,
+                           isLeader: { [cluster] in cluster.isLeader }, logger: logger)
+        pruner.prunedCounter = metrics.runsPruned
+        maintenance.measure(into: metrics, name: "maintenance")
         var firingConfiguration = FiringLayer.Configuration(nodeID: configuration.nodeID)
         firingConfiguration.reloadInterval = configuration.reloadInterval
         firingConfiguration.outputLimit = configuration.outputLimit
@@ -103,8 +111,10 @@ public final class Node {
                              workers: workers, ownership: cluster, metrics: metrics, logger: logger)
         let authenticator = Authenticator(token: configuration.apiToken)
         HealthAPI(store: store, firingBlockers: { [firing] in firing.firingBlockers }, logger: logger).register(on: router)
+        let ticks = TicksAPI(jobStore: store, runStore: runStore, authenticator: authenticator, now: { [clock] in clock.estimatedNow })
+        ticks.register(on: router)
         JobsAPI(store: store, authenticator: authenticator, now: { [clock] in clock.estimatedNow }, cluster: cluster,
-                minimumPeriod: configuration.minFrequency, allowedUsers: Set(configuration.allowedUsers)).register(on: router)
+                minimumPeriod: configuration.minFrequency, allowedUsers: Set(configuration.allowedUsers), ticks: ticks).register(on: router)
         RunsAPI(jobStore: store, runStore: runStore, firing: firing, workers: workers, cluster: cluster,
                 authenticator: authenticator).register(on: router)
         NodesAPI(cluster: cluster, authenticator: authenticator).register(on: router)
@@ -139,6 +149,7 @@ public final class Node {
         lease.onFailure = { [unowned self] error in fail(error) }
         postgres.start()
         control.start()
+        maintenance.start()
         // The clock is measured while the lease is acquired: ticks fire once both hold.
         clock.start()
         lease.start()
@@ -169,6 +180,7 @@ public final class Node {
         firing.start()
         cluster.start(address: "\(configuration.host):\(server.port)")
         sweep.start()
+        pruner.start()
         logger.info("node listening", metadata: [
             "host": "\(configuration.host)", "port": "\(server.port)", "open_files_limit": "\(limit)",
             "node_id": "\(configuration.nodeID)", "workers": "\(configuration.workers)",
@@ -200,6 +212,7 @@ public final class Node {
         }
         guard started else { return lease.release(timeout: 1, completion: done) }
         sweep.stop()
+        pruner.stop()
         var pending = metricsServer == nil ? 3 : 4
         let finished = { [unowned self] in
             pending -= 1

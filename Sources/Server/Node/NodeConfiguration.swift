@@ -98,6 +98,8 @@ public struct NodeConfiguration: Sendable {
     public var maxClockSkew = 0.5
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     public var shutdownGrace = 10.0
+    /// What run retention keeps (`--run-retention`, `--max-runs-per-job`).
+    public var retention = RetentionRules()
 
     public init() {}
 

@@ -86,12 +86,13 @@ public final class PostgresJobStore: JobStore {
     }
 
     /// One statement text whatever the batch size: each column travels as one array
-    /// parameter, so PostgreSQL parses an 18-parameter statement instead of one with 17 per row.
+    /// parameter, so PostgreSQL parses a 19-parameter statement instead of one with 18 per row.
     static let insertSQL = "INSERT INTO job (name, description, frequency, startdate, script, repeat, timezone, timeout_ms, "
         + "retries, retry_backoff_ms, concurrency, misfire, paused, max_concurrency, run_as, max_memory_bytes, max_cpu_s, "
-        + "updated_by) SELECT *, $18::text FROM unnest($1::text[], "
+        + "keep_runs, updated_by) SELECT *, $19::text FROM unnest($1::text[], "
         + "$2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::boolean[], $7::text[], $8::bigint[], $9::integer[], "
-        + "$10::bigint[], $11::text[], $12::text[], $13::boolean[], $14::integer[], $15::text[], $16::bigint[], $17::integer[]) "
+        + "$10::bigint[], $11::text[], $12::text[], $13::boolean[], $14::integer[], $15::text[], $16::bigint[], $17::integer[], "
+        + "$18::integer[]) "
         + "RETURNING id, (extract(epoch FROM created_at) * 1000)::bigint"
 
     private func insert(_ drafts: [JobDraft], completion: @escaping (Result<[Job], PostgresError>) -> Void) {
@@ -103,7 +104,7 @@ public final class PostgresJobStore: JobStore {
         }
         // Only the id and the commit time come back: the rest of each row is the draft itself
         // (a new row has version 1, is not done, and was updated when it was created).
-        postgres.send(PostgresQuery(prepared: "dsched_insert_jobs", Self.insertSQL, columns.map { $0.text } + [nodeID]) { outcome in
+        postgres.send(PostgresQuery(prepared: "dsched_insert_jobs_v2", Self.insertSQL, columns.map { $0.text } + [nodeID]) { outcome in
             completion(outcome.flatMap { result in
                 // Committed, but not as expected: not a server refusal (which would be retried
                 // request by request and could insert twice).
@@ -142,8 +143,8 @@ public final class PostgresJobStore: JobStore {
     public func update(_ job: Job, to definition: JobDraft, completion: @escaping (Result<Job?, StoreError>) -> Void) {
         let sql = "UPDATE job SET name = $1, description = $2, frequency = $3, startdate = $4, script = $5, repeat = $6, "
             + "timezone = $7, timeout_ms = $8, retries = $9, retry_backoff_ms = $10, concurrency = $11, misfire = $12, "
-            + "paused = $13, max_concurrency = $14, run_as = $15, max_memory_bytes = $16, max_cpu_s = $17, updated_at = now(), "
-            + "version = version + 1, updated_by = $20 WHERE id = $18 AND version = $19 "
+            + "paused = $13, max_concurrency = $14, run_as = $15, max_memory_bytes = $16, max_cpu_s = $17, keep_runs = $18, "
+            + "updated_at = now(), version = version + 1, updated_by = $21 WHERE id = $19 AND version = $20 "
             + "RETURNING " + Self.columns
         query(sql, Self.parameters(of: definition) + [String(job.id), String(job.version), nodeID]) { completion($0.map(\.first)) }
     }
@@ -202,17 +203,17 @@ public final class PostgresJobStore: JobStore {
     static let columns = "id, name, description, frequency, (extract(epoch FROM startdate) * 1000)::bigint, script, "
         + "repeat, timezone, timeout_ms, retries, retry_backoff_ms, concurrency, misfire, paused, done, "
         + "(extract(epoch FROM created_at) * 1000)::bigint, (extract(epoch FROM updated_at) * 1000)::bigint, version, "
-        + "max_concurrency, run_as, max_memory_bytes, max_cpu_s"
+        + "max_concurrency, run_as, max_memory_bytes, max_cpu_s, keep_runs"
 
     /// The columns a draft fills, in `parameters(of:)` order.
-    static let parameterCount = 17
+    static let parameterCount = 18
 
     static func parameters(of draft: JobDraft) -> [String?] {
         [draft.name, draft.description, draft.frequency, RFC3339.format(milliseconds: draft.startdate), draft.script,
          draft.repeats ? "t" : "f", draft.timezone, draft.timeoutMilliseconds.map(String.init), String(draft.retries),
          String(draft.retryBackoffMilliseconds), draft.concurrency.rawValue, draft.misfire.rawValue, draft.paused ? "t" : "f",
          draft.maxConcurrency.map(String.init), draft.runAs, draft.maxMemoryBytes.map(String.init),
-         draft.maxCPUSeconds.map(String.init)]
+         draft.maxCPUSeconds.map(String.init), draft.keepRuns.map(String.init)]
     }
 
     struct RowError: Error, CustomStringConvertible {
@@ -247,6 +248,7 @@ public final class PostgresJobStore: JobStore {
         draft.runAs = row[19]
         draft.maxMemoryBytes = row[20] == nil ? nil : try integer(20)
         draft.maxCPUSeconds = row[21] == nil ? nil : try integer(21)
+        draft.keepRuns = row[22] == nil ? nil : Int(try integer(22))
         return Job(id: try integer(0), definition: draft, done: try flag(14), createdAt: try integer(15),
                    updatedAt: try integer(16), version: Int(try integer(17)))
     }

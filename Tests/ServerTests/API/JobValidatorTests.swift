@@ -201,16 +201,16 @@ final class JobValidatorTests: XCTestCase {
 
     func testUnknownAndReadOnlyFieldsAreRefusedByName() {
         assertRefused(#""colour":"red""#, "unknown_field", "colour",
-                      "colour: is not a job field; known fields: concurrency, description, frequency, max_concurrency, max_cpu, "
+                      "colour: is not a job field; known fields: concurrency, description, frequency, keep_runs, max_concurrency, max_cpu, "
                         + "max_memory, misfire, name, paused, repeat, retries, retry_backoff, run_as, script, startdate, "
                         + "timeout, timezone")
-        for field in ["id", "created_at", "updated_at", "version", "next_run_at", "done"] {
+        for field in ["id", "created_at", "updated_at", "version", "next_run_at", "done", "last_run", "missed_ticks_24h"] {
             assertRefused(#""\#(field)":1"#, "read_only_field", field, "\(field): is set by the server and cannot be written")
         }
     }
 
     func testTheWritableFieldsAreTheTablesRowsOnceEach() {
-        XCTAssertEqual(JobValidator.writableFields, ["concurrency", "description", "frequency", "max_concurrency", "max_cpu",
+        XCTAssertEqual(JobValidator.writableFields, ["concurrency", "description", "frequency", "keep_runs", "max_concurrency", "max_cpu",
                                                      "max_memory", "misfire", "name", "paused", "repeat", "retries", "retry_backoff", "run_as", "script", "startdate",
                                                      "timeout", "timezone"])
         XCTAssertTrue(JobValidator.readOnlyFields.isDisjoint(with: JobValidator.writableFields))

@@ -75,6 +75,20 @@ final class JobBookTests: XCTestCase {
         XCTAssertEqual(run(to: t0 + 8_000).map(\.tick), [t0 + 8_000])
     }
 
+    func testTheTicksEachMisfirePolicyDropsAreCountedAndAOneShotsSkippedTickIsNot() {
+        var dropped: [(Int64, Int, Bool)] = []
+        book.onMisfireDropped = { job, count, exact in dropped.append((job.id, count, exact)) }
+        now = t0 + 7_500
+        _ = book.place(job(1, "1s", misfire: .skip), lastTick: t0 + 3_000)
+        _ = book.place(job(2, "1s", misfire: .runOnce), lastTick: t0 + 3_000)
+        _ = book.place(job(3, "1s", misfire: .runAll), lastTick: t0 + 3_000)
+        _ = book.place(job(4, "1h", start: t0 - 3_600_000, misfire: .skip, repeats: false), lastTick: nil)
+        _ = book.place(job(5, "1s", misfire: .skip), lastTick: t0 + 7_000)
+        XCTAssertEqual(dropped.map(\.0), [1, 2], "run_all kept its 4 ticks; the one-shot's is recorded skipped; job 5 missed none")
+        XCTAssertEqual(dropped.map(\.1), [4, 3], "4 s, 5 s, 6 s, 7 s under skip; all but 7 s under run_once")
+        XCTAssertEqual(dropped.map(\.2), [true, true])
+    }
+
     func testAJobWithoutRecordedTicksCountsMissedTicksFromItsCreation() {
         now = t0 + 2_500
         XCTAssertEqual(book.place(job(1, "1s", createdAt: t0 + 1_500), lastTick: nil), .scheduled(missed: [t0 + 2_000]))

@@ -113,6 +113,17 @@ enum Migrations {
         (9, """
             ALTER TABLE job_run ADD COLUMN claimed_at timestamptz NOT NULL DEFAULT now();
             """),
+        // Run retention (issue 13): a job's own bound on its kept runs (null: the node's
+        // --max-runs-per-job), and per job the latest tick whose runs retention may have removed
+        // (the tick audit lists no tick at or before it: it cannot tell a pruned run from none).
+        // The prune statements need no new index: job_run_job_id and the UNIQUE index bound them.
+        (10, """
+            ALTER TABLE job ADD COLUMN keep_runs integer CHECK (keep_runs BETWEEN 1 AND 1000000);
+            CREATE TABLE job_run_horizon (
+                job_id bigint PRIMARY KEY,
+                pruned_through timestamptz NOT NULL
+            );
+            """),
     ]
 
     /// The script a new connection runs before anything else.
