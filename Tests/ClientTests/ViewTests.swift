@@ -40,6 +40,26 @@ final class ViewTests: XCTestCase {
             """)
     }
 
+    func testTicksTableShowsEachTicksOutcomeThenTheCountsAndWhereToGoOn() throws {
+        let audit = try object(#"""
+            {"job_id":3,"ticks":[{"at":"2026-03-29T00:58:00Z","outcome":"succeeded","run_id":41,"attempts":2},
+             {"at":"2026-03-29T00:59:00Z","outcome":"missed"},
+             {"at":"2026-03-29T01:00:00Z","outcome":"skipped","reason":"forbid","run_id":42,"attempts":1}],
+             "counts":{"succeeded":1,"missed":1,"skipped":1},"truncated":true,"next_from":"2026-03-29T01:01:00Z"}
+            """#)
+        XCTAssertEqual(TickTable.render(audit, now: now, palette: Palette(enabled: false)), """
+            TICK                  WHEN    OUTCOME    RUN  ATTEMPTS  REASON
+            2026-03-29T00:58:00Z  2m ago  succeeded   41         2  -
+            2026-03-29T00:59:00Z  1m ago  missed       -         -  -
+            2026-03-29T01:00:00Z  now     skipped     42         1  forbid
+            counts: missed 1, skipped 1, succeeded 1
+            more ticks from 2026-03-29T01:01:00Z (--from 2026-03-29T01:01:00Z)
+
+            """)
+        XCTAssertTrue(TickTable.render(audit, now: now, palette: Palette(enabled: true)).contains("\u{1B}[31mmissed"),
+                      "a missed tick is red on a terminal")
+    }
+
     func testRecordViewShowsEveryFieldTimesFromNowDurationsNestedKeysAndTheScriptLast() throws {
         let job = try object(#"""
             {"id":1,"name":"backup","timeout":600000,"next_run_at":"2026-03-29T03:00:00Z","paused":false,

@@ -1,5 +1,5 @@
 // `dsched jobs`: the job API for people (README "CLI"): list, show, add, edit, rm, pause,
-// resume, run. Tables by default, the server's JSON with --json.
+// resume, run, ticks. Tables by default, the server's JSON with --json.
 import ArgumentParser
 import Client
 import Foundation
@@ -9,7 +9,7 @@ struct JobsCommand: ParsableCommand {
         commandName: "jobs",
         abstract: "List, show, add, change, remove, pause, resume and run jobs.",
         subcommands: [JobsList.self, JobsShow.self, JobsAdd.self, JobsEdit.self, JobsRemove.self,
-                      JobsPause.self, JobsResume.self, JobsRunNow.self])
+                      JobsPause.self, JobsResume.self, JobsRunNow.self, JobsTicks.self])
 }
 
 /// `dsched jobs list`: every job (following `next_after` page by page), or the first --limit.
@@ -68,5 +68,40 @@ struct JobsShow: ClientCommand {
     func execute(_ client: APIClient) throws(ClientError) {
         let answer = try client.send("GET", "/jobs/\(id.value)")
         try printRecord(answer.body, of: "GET /jobs/\(id.value)")
+    }
+}
+
+/// `dsched jobs ticks ID`: the tick audit of a window (README "Tick audit"): every tick the
+/// schedule defines, with its outcome; `missed` ones had no run.
+struct JobsTicks: ClientCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ticks", abstract: "Audit a job's ticks in a window: which ran, failed, were skipped or missed.")
+
+    @OptionGroup var options: ClientOptions
+
+    @Argument(help: "The job's id.")
+    var id: RecordID
+
+    @Option(help: "The window's start, RFC 3339 (default: 24 hours before --to).")
+    var from: String?
+
+    @Option(help: "The window's end, RFC 3339 (default: now).")
+    var to: String?
+
+    @Option(help: "At most this many ticks (server default 1000, at most 10000).")
+    var limit: Int?
+
+    func execute(_ client: APIClient) throws(ClientError) {
+        var query: [(String, String)] = []
+        if let from { query.append(("from", from)) }
+        if let to { query.append(("to", to)) }
+        if let limit { query.append(("limit", String(limit))) }
+        let answer = try client.send("GET", "/jobs/\(id.value)/ticks", query: query)
+        if options.json {
+            printJSON(answer.body)
+        } else {
+            printText(TickTable.render(try JSONObject.parse(answer.body, from: "GET /jobs/\(id.value)/ticks"), now: Timestamp.now(),
+                                       palette: options.palette))
+        }
     }
 }
