@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """contract.py: property-based checks of openapi/dsched.json against a live dsched node, with
-schemathesis (every check, a fixed seed, a bounded number of cases per operation).
+schemathesis (every check but one, see schemathesis.toml; a fixed seed, a bounded number of cases per operation).
 
 usage: contract.py URL TOKEN MAX_EXAMPLES SEED
   URL           the node, e.g. http://127.0.0.1:8080 (started with TOKEN as --api-token and
-                --min-frequency 1s; see Tests/IntegrationTests/OpenAPIContractTests.swift)
+                --min-frequency 1h; see Tests/IntegrationTests/OpenAPIContractTests.swift)
   MAX_EXAMPLES  cases per operation and phase (CI: small; a longer local run: more)
 Exit status: schemathesis's (0: no failure). Run by the project's venv (.venv-tools,
 scripts/api-tools.sh), which holds schemathesis.
@@ -23,6 +23,12 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 # run leaves them out. Merging those branches empties both lists.
 PENDING_PATHS = ["/metrics", "/jobs/{id}/ticks"]
 PENDING_JOB_FIELDS = ["keep_runs", "last_run", "missed_ticks_24h"]
+
+# A deleted job's run history stays readable at GET /jobs/{id}/runs by design (the document says
+# so; CancellationTests relies on it), which `use_after_free` reports as a failure; schemathesis
+# applies only run-wide settings to its stateful phase, where that check runs, so it is left out
+# of the run (that a deleted job itself answers 404 is tested by JobsAPITests).
+EXCLUDED_CHECKS = "use_after_free"
 
 
 def without_pending(document):
@@ -54,7 +60,7 @@ def main():
         command = [os.path.join(os.path.dirname(sys.executable), "schemathesis"),
                    "--config-file", os.path.join(HERE, "schemathesis.toml"), "--no-color",
                    "run", schema_path, "--url", url, "--header", f"Authorization: Bearer {token}",
-                   "--checks", "all", "--max-examples", max_examples, "--seed", seed,
+                   "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS, "--max-examples", max_examples, "--seed", seed,
                    "--workers", "1", "--generation-database", "none", "--request-timeout", "10",
                    "--report", "junit", "--report-dir", scratch, "--output-truncate", "false"]
         sys.exit(subprocess.run(command, env=environment, cwd=scratch).returncode)
