@@ -54,6 +54,9 @@ final class OpenAPIContractTests: SingleNodeTestCase {
             environment["DSCHED_CONTRACT_EXAMPLES"] ?? "10", environment["DSCHED_CONTRACT_SEED"] ?? "1",
         ])
         XCTAssertEqual(status, 0, "schemathesis found failures:\n\(output)\n\(errors)")
+        // The run's size and outcome, for the log (`N generated, N passed`).
+        output.split(separator: "\n").filter { $0.contains(" generated") || $0.contains("=====") && $0.contains(" in ") }
+            .forEach { print("schemathesis: \($0.trimmingCharacters(in: .whitespaces))") }
         XCTAssertTrue(server.isRunning, "the node died:\n\(server.log)")
     }
 }
