@@ -29,7 +29,8 @@ let package = Package(
         ),
         // The reactor: small Swift owners of libev watchers, shared by the master and the workers.
         .target(name: "EventLoop", dependencies: ["CEventLoop"]),
-        // The node master: HTTP server, API, store, scheduling, cluster, supervisor.
+        // The node master: HTTP server, API, store, scheduling, cluster, supervisor; it serves
+        // openapi/dsched.json, embedded at build time by the EmbedOpenAPI plugin.
         .target(
             name: "Server",
             dependencies: [
@@ -40,8 +41,12 @@ let package = Package(
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            plugins: ["EmbedOpenAPI"]
         ),
+        // A file's text as a Swift string literal, for EmbedOpenAPI.
+        .executableTarget(name: "embed-text"),
+        .plugin(name: "EmbedOpenAPI", capability: .buildTool(), dependencies: ["embed-text"]),
         // The worker process and the master↔worker frame protocol.
         .target(
             name: "Worker",

@@ -6,13 +6,17 @@ public struct APIError: Error, Equatable {
     public let message: String
     public let field: String?
     public var retryAfterSeconds: Int?
+    /// The `WWW-Authenticate` challenge a 401 must carry (RFC 9110 §11.6.1).
+    public var challenge: String?
 
-    public init(_ status: HTTPStatus, _ code: String, _ message: String, field: String? = nil, retryAfterSeconds: Int? = nil) {
+    public init(_ status: HTTPStatus, _ code: String, _ message: String, field: String? = nil, retryAfterSeconds: Int? = nil,
+                challenge: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.field = field
         self.retryAfterSeconds = retryAfterSeconds
+        self.challenge = challenge
     }
 
     /// 400 for one field: the message starts with the field's name.
@@ -33,6 +37,9 @@ public struct APIError: Error, Equatable {
         var headers = HTTPHeaders()
         if let retryAfterSeconds {
             headers.add(name: "Retry-After", value: String(retryAfterSeconds))
+        }
+        if let challenge {
+            headers.add(name: "WWW-Authenticate", value: challenge)
         }
         return .error(status, code: code, message: message, field: field, headers: headers)
     }

@@ -171,6 +171,10 @@ final class HTTPConnection: ResponseSink {
         noMoreRequests = true
         let response: HTTPResponse
         switch failure {
+        case .unrecognizedMethod(let method, let target):
+            // The router answers (405 with Allow, or 404); the connection closes after it.
+            dispatch(HTTPRequest(method: method, target: target, keepAlive: false))
+            return
         case .headTooLarge:
             response = .error(.headersTooLarge, code: "headers_too_large",
                               message: "request line and headers exceed \(limits.maxHeadBytes) bytes")

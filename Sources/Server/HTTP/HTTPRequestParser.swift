@@ -16,6 +16,8 @@ final class HTTPRequestParser {
         case headTooLarge
         case bodyTooLarge
         case unsupportedVersion
+        /// A whole request line whose method http-parser does not know (`UnrecognizedMethod`).
+        case unrecognizedMethod(method: String, target: String)
     }
 
     enum Event: Equatable {
@@ -70,6 +72,7 @@ final class HTTPRequestParser {
         if let reason = lines.scan(bytes) {
             return (0, .failed(.malformed(reason)))
         }
+        let startedBefore = inMessage
         let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
         let consumed = http_parser_execute(parser, &HTTPRequestParser.settings, base, bytes.count)
         if completed != nil {
@@ -82,6 +85,10 @@ final class HTTPRequestParser {
         let code = http_errno(rawValue: parser.pointee.http_errno)
         if code == HPE_HEADER_OVERFLOW {
             return (consumed, .failed(.headTooLarge))
+        }
+        // Only a message that began in these bytes has its request line at their start.
+        if code == HPE_INVALID_METHOD, !startedBefore, let line = UnrecognizedMethod.requestLine(bytes) {
+            return (consumed, .failed(.unrecognizedMethod(method: line.method, target: line.target)))
         }
         if code != HPE_OK {
             let description = String(cString: http_errno_description(code))
@@ -139,7 +146,7 @@ final class HTTPRequestParser {
     }
 
     /// tchar of RFC 9110 §5.6.2. http-parser, built lenient, also lets spaces into names.
-    private static func isTokenCharacter(_ byte: UInt8) -> Bool {
+    static func isTokenCharacter(_ byte: UInt8) -> Bool {
         tokenCharacters[Int(byte)]
     }
 

@@ -111,6 +111,7 @@ public final class Node {
                              workers: workers, ownership: cluster, metrics: metrics, logger: logger)
         let authenticator = Authenticator(token: configuration.apiToken)
         HealthAPI(store: store, firingBlockers: { [firing] in firing.firingBlockers }, logger: logger).register(on: router)
+        ContractAPI.register(on: router)
         let ticks = TicksAPI(jobStore: store, runStore: runStore, authenticator: authenticator, now: { [clock] in clock.estimatedNow })
         ticks.register(on: router)
         JobsAPI(store: store, authenticator: authenticator, now: { [clock] in clock.estimatedNow }, cluster: cluster,

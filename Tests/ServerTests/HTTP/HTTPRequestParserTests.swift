@@ -77,6 +77,20 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertFalse(reason.isEmpty)
     }
 
+    func testAMethodTheParserDoesNotKnowIsHandedOnWithItsTarget() {
+        XCTAssertEqual(parseAll("QUERY /workers?x=1 HTTP/1.1\r\nHost: t\r\n\r\n").1,
+                       .failed(.unrecognizedMethod(method: "QUERY", target: "/workers?x=1")))
+        XCTAssertEqual(parseAll("\r\nPUTX /jobs HTTP/1.0\r\n\r\n").1, .failed(.unrecognizedMethod(method: "PUTX", target: "/jobs")))
+    }
+
+    func testAnUnknownMethodWithoutAWholeRequestLineIsMalformed() {
+        for text in ["QUERY /jobs\r\n\r\n", "QUERY /jobs HTTP/2.0\r\n\r\n", "QU(ERY /jobs HTTP/1.1\r\n\r\n"] {
+            guard case .failed(.malformed)? = parseAll(text).1 else { return XCTFail(text) }
+        }
+        // Split across reads, the line is not at the start of the bytes that fail: refused too.
+        guard case .failed(.malformed)? = parseAll("PUTX /jobs HTTP/1.1\r\n\r\n", pieceSize: 2).1 else { return XCTFail("split") }
+    }
+
     func testHTTP2VersionIsRejected() {
         XCTAssertEqual(parseAll("GET / HTTP/2.0\r\n\r\n").1, .failed(.unsupportedVersion))
     }
