@@ -250,7 +250,7 @@ struct Serve: ParsableCommand {
         config.shutdownGrace = try settings.seconds(shutdownGrace, env: "DSCHED_SHUTDOWN_GRACE", default: config.shutdownGrace)
         let retention = settings.string(runRetention, env: "DSCHED_RUN_RETENTION", default: "30d")
         guard let age = RetentionRules.maxAge(retention) else {
-            throw ValidationError("DSCHED_RUN_RETENTION must be a duration of at least 1s (30d, 12h, 90s), got \"\(retention)\"")
+            throw ValidationError("DSCHED_RUN_RETENTION must be a duration from 1s to 36500d (30d, 12h, 90s), got \"\(retention)\"")
         }
         config.retention.maxAgeMilliseconds = age
         config.retention.defaultKeep = try settings.int(maxRunsPerJob, env: "DSCHED_MAX_RUNS_PER_JOB", default: config.retention.defaultKeep,

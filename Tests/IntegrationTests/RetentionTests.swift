@@ -47,6 +47,19 @@ final class RetentionTests: SingleNodeTestCase {
         XCTAssertEqual(try ids(job), newest, "the newest five stay")
     }
 
+    func testATickAuditPageCountsOnlyTicksAfterThePruneHorizon() throws {
+        try start()
+        let job = try create(#"{"name":"k","frequency":"100ms","script":"true","keep_runs":5}"#)
+        XCTAssertTrue(try waitUntil(timeout: 40) {
+            try count(job, "true") <= 10
+                && database.query("SELECT count(*) FROM job_run_horizon WHERE job_id = \(job)") == "1"
+        }, "retention pruned the first runs")
+        let page = try client.request("GET", "/jobs/\(job)/ticks?limit=3").object
+        let ticks = try XCTUnwrap(page["ticks"] as? [[String: Any]])
+        XCTAssertEqual(ticks.count, 3, "the ticks hidden below the horizon are not counted against the limit: \(page)")
+        XCTAssertEqual(ticks.first?["outcome"] as? String, "succeeded", "the first tick listed is the first one kept")
+    }
+
     func testRunsOlderThanTheRetentionGoButTheLatestTickStaysAndADeletedJobsRunsGoToo() throws {
         try start(["--run-retention", "1s"])
         let job = try create(#"{"name":"old","frequency":"1h","script":"true"}"#)

@@ -40,20 +40,31 @@ final class TicksAPI {
                 guard let times = try? job.definition.fireTimes() else {
                     return responder.respond(APIError(.internalServerError, "store_error", "job \(id) has a schedule that no longer parses").response)
                 }
-                // The listing before the horizon is known; ticks at or before it are dropped after.
-                let listing = Self.audit(job, times, prunedThrough: nil).ticks(from: window.from, to: window.to, limit: window.limit)
-                guard let first = listing.ticks.first, let last = listing.ticks.last else {
-                    return respond(job.id, window, [], nextFrom: listing.nextFrom, responder)
+                list(job, times, window, horizon: nil, responder)
+            }
+        }
+    }
+
+    /// Lists the window's ticks after `horizon` and answers with their outcomes. The horizon is
+    /// learnt from the first read: when retention pruned into the listed ticks, they are
+    /// listed again from it (a second read), so that a page's `limit` counts listed ticks only.
+    private func list(_ job: Job, _ times: FireTimes, _ window: TickWindow, horizon: Int64?, _ responder: Responder) {
+        let listing = Self.audit(job, times, prunedThrough: horizon).ticks(from: window.from, to: window.to, limit: window.limit)
+        guard let first = listing.ticks.first, let last = listing.ticks.last else {
+            return respond(job.id, window, [], nextFrom: listing.nextFrom, responder)
+        }
+        runStore.tickRows(jobID: job.id, from: first, through: last) { [self] outcome in
+            switch outcome {
+            case .failure(let error):
+                responder.respond(APIError.store(error).response)
+            case .success(let read):
+                if horizon == nil, let pruned = read.prunedThrough, pruned >= first {
+                    return list(job, times, window, horizon: pruned, responder)
                 }
-                runStore.tickRows(jobID: id, from: first, through: last) { [self] outcome in
-                    switch outcome {
-                    case .failure(let error):
-                        responder.respond(APIError.store(error).response)
-                    case .success(let read):
-                        let listed = listing.ticks.filter { $0 > (read.prunedThrough ?? .min) }
-                        respond(job.id, window, TickAudit.outcomes(of: listed, rows: read.rows, now: now()), nextFrom: listing.nextFrom, responder)
-                    }
-                }
+                // A horizon that moved on between the reads hides a few more: never list a
+                // tick whose runs may be gone.
+                let listed = listing.ticks.filter { $0 > (read.prunedThrough ?? .min) }
+                respond(job.id, window, TickAudit.outcomes(of: listed, rows: read.rows, now: now()), nextFrom: listing.nextFrom, responder)
             }
         }
     }

@@ -192,6 +192,14 @@ final class JobBook {
         onUnscheduled(id)
     }
 
+    /// A job with no tick left leaves the wheel but stays known, as done (dsched_jobs{state=
+    /// "done"}); its version stays, so a reload of the same version changes nothing.
+    func finish(_ id: Int64) {
+        guard let version = version(of: id) else { return }
+        remove(id)
+        unscheduled[id] = (version, false)
+    }
+
     /// A tick timer expired at `deadline`: arms the job's next tick and returns the job to
     /// fire, or nil when the job left the book meanwhile.
     func tickExpired(jobID: Int64, at deadline: Int64) -> Job? {

@@ -184,10 +184,10 @@ final class RunDispatcher: WorkerPoolDelegate {
         runStore.claim([TickClaim(jobID: jobID, scheduledAt: tick, attempt: 1)], nodeID: configuration.nodeID, skipReason: reason) { _ in }
     }
 
-    /// A job with no tick left: marked done and dropped from the book.
+    /// A job with no tick left: marked done, out of the wheel.
     func finish(jobID: Int64) {
         runStore.markDone(jobID: jobID)
-        book.remove(jobID)
+        book.finish(jobID)
     }
 
     /// Claims a tick and queues the won run. `completion` (a run-now) hears the run, or nil when

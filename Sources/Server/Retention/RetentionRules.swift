@@ -21,11 +21,17 @@ public struct RetentionRules: Equatable, Sendable {
     /// The range `--max-runs-per-job` and a job's `keep_runs` accept.
     public static let keepRange: ClosedRange<Int> = 1...1_000_000
 
+    /// The range `--run-retention` accepts, ms: 1 s to 100 years (36,500 days). Past the upper
+    /// bound, `now() - interval` overflows PostgreSQL's timestamp range and every prune
+    /// statement would fail, which would turn retention off without a word.
+    public static let maxAgeRange: ClosedRange<Int64> = 1_000...36_500 * 86_400_000
+
     /// A `--run-retention` duration (`30d`, `12h`, `1m`, `PT90S`, or milliseconds) in ms; nil
-    /// when it is not a duration or is under a second.
+    /// when it is not a duration or lies outside `maxAgeRange`.
     public static func maxAge(_ text: String) -> Int64? {
         let digits = !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-        guard let milliseconds = digits ? Int64(text) : try? DurationParser.milliseconds(text), milliseconds >= 1_000 else { return nil }
+        guard let milliseconds = digits ? Int64(text) : try? DurationParser.milliseconds(text),
+              maxAgeRange.contains(milliseconds) else { return nil }
         return milliseconds
     }
 }

@@ -121,6 +121,20 @@ final class JobBookTests: XCTestCase {
         XCTAssertEqual(run(to: t0 + 6_000).map(\.tick), [t0 + 6_000])
     }
 
+    func testAFinishedOneShotLeavesTheWheelButIsCountedDone() {
+        _ = book.place(job(1, "0", start: t0 + 1_000, repeats: false), lastTick: nil)
+        _ = book.place(job(2, "1s", paused: true), lastTick: nil)
+        XCTAssertEqual(run(to: t0 + 1_000).map(\.tick), [t0 + 1_000])
+        book.finish(1)
+        XCTAssertEqual(book.scheduledCount, 0)
+        XCTAssertEqual(unscheduled, [1])
+        XCTAssertEqual(book.idleCounts.done, 1, "a finished job is counted done")
+        XCTAssertEqual(book.idleCounts.paused, 1)
+        XCTAssertEqual(book.place(job(1, "0", start: t0 + 1_000, repeats: false), lastTick: t0 + 1_000), .unchanged,
+                       "a reload of the same version changes nothing")
+        XCTAssertTrue(run(to: t0 + 10_000).isEmpty)
+    }
+
     func testADoneJobIsKnownButNeverFires() {
         XCTAssertEqual(book.place(job(1, "1s", done: true), lastTick: nil), .unscheduled)
         XCTAssertEqual(book.scheduledCount, 0)
