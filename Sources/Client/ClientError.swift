@@ -19,12 +19,13 @@ public enum ClientError: Error, Equatable {
         }
     }
 
-    /// One line for stderr, starting with "error: ".
+    /// One line for stderr, starting with "error: "; control characters (the server's message,
+    /// a file's name) are shown as escapes (TerminalText).
     public var message: String {
         switch self {
-        case .usage(let reason): return "error: \(reason)"
-        case .refused(let refusal): return "error: \(refusal.description)"
-        case .unreachable(let reason): return "error: \(reason)"
+        case .usage(let reason): return TerminalText.visible("error: \(reason)")
+        case .refused(let refusal): return TerminalText.visible("error: \(refusal.description)")
+        case .unreachable(let reason): return TerminalText.visible("error: \(reason)")
         }
     }
 }

@@ -1,22 +1,40 @@
 // JobFile: a job (or an array of jobs) read from a file for `dsched jobs add -f` and `dsched jobs
 // edit -f`: JSON when the name ends in .json, else YAML (YAML 1.2's core schema, through Yams,
 // so `name: no` stays the string "no" and `startdate: 2026-03-29T01:00:00Z` stays the string
-// the API takes). "-" reads standard input, as YAML. Every failure is a usage error (exit 2).
+// the API takes). "-" reads standard input, as YAML. Every failure is a usage error (exit 2),
+// and so is a file beyond the server's body limit or a YAML alias bomb: neither is sent.
 import Foundation
 import Yams
 
 public enum JobFile {
-    /// Reads and parses the file at `path`.
+    /// The largest file read, in bytes: the server's request body limit (HTTPLimits.maxBodyBytes,
+    /// 1 MiB); a larger file could not be sent anyway.
+    public static let maxBytes = 1 << 20
+    /// The most nodes a YAML document may expand to, aliases counted each time they are used:
+    /// far above any real batch of jobs, far below a "billion laughs" alias bomb.
+    public static let maxNodes = 100_000
+
+    /// Reads and parses the file at `path`; at most `maxBytes` are read, so `/dev/zero` or an
+    /// endless standard input stop there (usage error).
     public static func read(_ path: String) throws(ClientError) -> BodyValue {
-        let data: Data
+        let handle: FileHandle
         if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+            handle = FileHandle.standardInput
+        } else if let file = FileHandle(forReadingAtPath: path) {
+            handle = file
         } else {
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: path))
-            } catch {
-                throw .usage("cannot read \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+            throw .usage("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        var data = Data()
+        do {
+            while data.count <= maxBytes, let chunk = try handle.read(upToCount: 64 * 1024), !chunk.isEmpty {
+                data.append(chunk)
             }
+        } catch {
+            throw .usage("cannot read \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+        }
+        guard data.count <= maxBytes else {
+            throw .usage("\(path) is larger than \(maxBytes) bytes, the server's request body limit; nothing sent")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .usage("\(path) is not UTF-8")
@@ -44,6 +62,10 @@ public enum JobFile {
             throw .usage("\(path) is not valid YAML: \(error)")
         }
         guard let root else { throw .usage("\(path) is empty") }
+        var budget = maxNodes
+        guard withinBudget(root, &budget) else {
+            throw .usage("\(path) expands to more than \(maxNodes) YAML nodes (aliases counted each time they are used); not read")
+        }
         return try convert(root, path: path)
     }
 
@@ -57,6 +79,22 @@ public enum JobFile {
             .appending(.int, "^[-+]?[0-9]+$")
             .appending(.float, "^[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
     }()
+
+    /// Counts `node` and what it holds against `budget`, stopping as soon as it is spent: an
+    /// alias shares its anchor's node, so a tree of 9 nested aliases of 9 holds 9^9 nodes
+    /// while its text is 300 bytes.
+    private static func withinBudget(_ node: Node, _ budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .scalar, .alias:
+            return true
+        case .sequence(let sequence):
+            return sequence.allSatisfy { withinBudget($0, &budget) }
+        case .mapping(let mapping):
+            return mapping.allSatisfy { withinBudget($0.key, &budget) && withinBudget($0.value, &budget) }
+        }
+    }
 
     private static func convert(_ node: Node, path: String) throws(ClientError) -> BodyValue {
         switch node {

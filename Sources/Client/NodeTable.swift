@@ -19,7 +19,7 @@ public enum NodeTable {
                 .init(node.number("clock_offset_ms").map { format($0, decimals: 1) + "ms" } ?? "-"),
             ])
         }
-        return table.render(palette) + "waiting for an owner: \(cluster.text("waiting")) jobs\n"
+        return table.render(palette) + "waiting for an owner: \(TerminalText.visible(cluster.text("waiting"))) jobs\n"
     }
 
     /// "21G/23G": available of total.

@@ -2,7 +2,8 @@
 // field the server sent in its (alphabetical) order, so fields this client does not know show
 // too. Times get their distance from now ("2026-11-30T02:00:00Z (in 2h58m)"), milliseconds a
 // human unit, nested objects their keys prefixed ("last_run.status"); long texts (`script`,
-// `output`) come last, indented, as written.
+// `output`) come last, indented, as written but for control characters, shown as escapes
+// (TerminalText) so that a run's output cannot drive the terminal.
 import Foundation
 
 public enum RecordView {
@@ -14,6 +15,7 @@ public enum RecordView {
     public static func render(_ record: JSONObject, now: Int64, palette: Palette) -> String {
         var lines: [(String, String, Palette.Colour?)] = []
         collect(record, prefix: "", now: now, into: &lines)
+        lines = lines.map { (TerminalText.visible($0.0), TerminalText.visible($0.1), $0.2) }
         let width = lines.map(\.0.count).max() ?? 0
         var output = ""
         for (key, value, colour) in lines {
@@ -23,7 +25,7 @@ public enum RecordView {
             guard var text = record.string(key), !text.isEmpty else { continue }
             if text.hasSuffix("\n") { text.removeLast() }
             output += "\(key):\n"
-            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            for line in TerminalText.visible(text).split(separator: "\n", omittingEmptySubsequences: false) {
                 output += "  " + line + "\n"
             }
         }

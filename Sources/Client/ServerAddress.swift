@@ -9,16 +9,27 @@ public struct ServerAddress: Equatable {
     /// The base, without a trailing slash.
     public let base: String
 
-    /// Throws `.usage` unless `text` is an http or https URL with a host and no query or fragment.
+    /// Throws `.usage` unless `text` is an http or https URL with a host and no user, password,
+    /// query or fragment. The message never echoes a user or password the URL held.
     public init(_ text: String) throws(ClientError) {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
-              components.query == nil, components.fragment == nil, components.user == nil else {
-            throw .usage("--server/DSCHED_URL must be an http:// or https:// URL with a host, e.g. \(Self.defaultURL); got \"\(text)\"")
+              components.query == nil, components.fragment == nil, components.user == nil, components.password == nil else {
+            throw .usage("--server/DSCHED_URL must be an http:// or https:// URL with a host and no user or password, "
+                + "e.g. \(Self.defaultURL); got \"\(Self.withoutUserPart(text))\"")
         }
         var base = text
         while base.hasSuffix("/") { base.removeLast() }
         self.base = base
+    }
+
+    /// `text` with the user part of its authority ("admin:hunter2@") written as "…@", so that a
+    /// password is never echoed.
+    static func withoutUserPart(_ text: String) -> String {
+        guard let start = text.range(of: "//") else { return text }
+        let authorityEnd = text[start.upperBound...].firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? text.endIndex
+        guard let at = text[start.upperBound..<authorityEnd].lastIndex(of: "@") else { return text }
+        return String(text[..<start.upperBound]) + "…" + String(text[at...])
     }
 
     /// The URL of an API path ("/jobs/3"); `query` items are percent-encoded.

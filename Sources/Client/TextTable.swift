@@ -1,7 +1,8 @@
 // TextTable: rows of cells laid out in columns two spaces apart under a header, the way ps and
 // kubectl print: numbers right-aligned, text left-aligned, no trailing spaces. A cell may carry
 // a colour: widths are measured on the plain text and the colour is added after padding, so
-// coloured and plain tables line up alike.
+// coloured and plain tables line up alike. Cells show control characters as escapes
+// (TerminalText), so a job's name cannot drive the terminal.
 public struct TextTable {
     public struct Column {
         public let title: String
@@ -17,8 +18,9 @@ public struct TextTable {
         public let text: String
         public let colour: Palette.Colour?
 
+        /// `text` comes from the server: its control characters are made visible (TerminalText).
         public init(_ text: String, colour: Palette.Colour? = nil) {
-            self.text = text
+            self.text = TerminalText.visible(text)
             self.colour = colour
         }
     }

@@ -18,8 +18,8 @@ public enum TickTable {
             ])
         }
         let counts = (audit["counts"] as? [String: Any] ?? [:]).map { "\($0.key) \($0.value)" }.sorted()
-        var text = table.render(palette) + "counts: " + (counts.isEmpty ? "none" : counts.joined(separator: ", ")) + "\n"
-        if let next = audit.string("next_from") {
+        var text = table.render(palette) + "counts: " + TerminalText.visible(counts.isEmpty ? "none" : counts.joined(separator: ", ")) + "\n"
+        if let next = audit.string("next_from").map(TerminalText.visible) {
             text += "more ticks from \(next) (--from \(next))\n"
         }
         return text

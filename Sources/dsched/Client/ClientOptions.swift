@@ -16,20 +16,23 @@ struct ClientOptions: ParsableArguments {
     @Flag(help: "Print the server's JSON instead of a table.")
     var json = false
 
-    /// The client these options name; a bad URL or an unreadable token file is a usage error.
+    /// The client these options name; a bad URL, an unreadable token file or a token with a
+    /// control character is a usage error.
     func client(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ClientError) -> APIClient {
         let address = try ServerAddress(server ?? environment["DSCHED_URL"] ?? ServerAddress.defaultURL)
         let token: String?
         if let tokenFile {
+            let text: String
             do {
-                token = try APITokenFile.read(tokenFile)
+                text = try APITokenFile.read(tokenFile)
             } catch {
                 throw .usage("\(error)")
             }
+            token = try BearerToken.checked(text, source: "the token file \(tokenFile)")
         } else {
-            token = environment["DSCHED_API_TOKEN"]
+            token = try BearerToken.checked(environment["DSCHED_API_TOKEN"], source: "DSCHED_API_TOKEN")
         }
-        return APIClient(address: address, token: token?.trimmingCharacters(in: .whitespaces))
+        return APIClient(address: address, token: token)
     }
 
     /// Colour when stdout is a terminal and NO_COLOR does not forbid it.

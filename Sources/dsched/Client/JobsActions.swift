@@ -25,7 +25,7 @@ struct JobsRemove: ClientCommand {
                 printJSON(job.body)
             } else {
                 let name = (try? JSONObject.parse(job.body, from: "GET /jobs/\(id.value)"))?.string("name") ?? ""
-                printText("removed job \(id.value) \(name)\n")
+                printText("removed job \(id.value) \(TerminalText.visible(name))\n")
             }
         }
     }

@@ -42,6 +42,10 @@ struct JobsList: ClientCommand {
             let page = try client.object("GET", "/jobs", query: query)
             jobs += (page["jobs"] as? [[String: Any]]) ?? []
             guard let cursor = page.integer("next_after") else { nextAfter = NSNull(); break }
+            // Ids only grow along the listing; a cursor that does not would loop forever.
+            guard cursor > after else {
+                throw .unreachable("GET /jobs answered next_after \(cursor) for after \(after): the cursor does not advance")
+            }
             nextAfter = cursor
             guard jobs.count < (limit ?? Int.max) else { break }
             after = cursor

@@ -38,6 +38,10 @@ struct RunsList: ClientCommand {
             let page = try client.object("GET", "/jobs/\(job.value)/runs", query: query)
             runs += (page["runs"] as? [[String: Any]]) ?? []
             guard let cursor = page.integer("next_before") else { nextBefore = NSNull(); break }
+            // Newest first: ids only shrink along the listing (0 is the start, before them all).
+            guard cursor > 0, before == 0 || cursor < before else {
+                throw .unreachable("GET /jobs/\(job.value)/runs answered next_before \(cursor) for before \(before): the cursor does not advance")
+            }
             nextBefore = cursor
             before = cursor
         }
@@ -78,7 +82,7 @@ struct RunsCancel: ClientCommand {
             printJSON(answer.body)
         } else {
             let run = try JSONObject.parse(answer.body, from: "POST /runs/\(id.value)/cancel")
-            printText("cancelling run \(id.value) (\(run.text("status")) on \(run.text("node_id")))\n")
+            printText(TerminalText.visible("cancelling run \(id.value) (\(run.text("status")) on \(run.text("node_id")))") + "\n")
         }
     }
 }
