@@ -24,27 +24,18 @@ final class CLIHostileServerTests: XCTestCase {
         XCTAssertEqual(server.witnessed, [], "the redirect target was reached")
     }
 
-    func testAnEndlessAnswerIsCutAtTheBoundAndExitsThree() throws {
-        let server = try HostileServer(mode: "endless")
-        let outcome = try cli(["jobs", "list"], against: server)
-        XCTAssertEqual(outcome.status, 3, outcome.stderr)
-        XCTAssertEqual(outcome.stdout, "")
-        XCTAssertTrue(outcome.stderr.contains("is larger than \(512 << 20) bytes"), outcome.stderr)
-    }
-
-    func testAJobsCursorThatDoesNotAdvanceStopsTheListing() throws {
-        let server = try HostileServer(mode: "jobsloop")
-        let outcome = try cli(["jobs", "list"], against: server)
-        XCTAssertEqual(outcome.status, 3, outcome.stderr)
-        XCTAssertEqual(outcome.stdout, "")
-        XCTAssertTrue(outcome.stderr.contains("the cursor does not advance"), outcome.stderr)
-    }
-
-    func testARunsCursorThatDoesNotAdvanceStopsTheListing() throws {
-        let server = try HostileServer(mode: "runsloop")
-        let outcome = try cli(["runs", "list", "1", "--limit", "100"], against: server)
-        XCTAssertEqual(outcome.status, 3, outcome.stderr)
-        XCTAssertTrue(outcome.stderr.contains("the cursor does not advance"), outcome.stderr)
+    func testAnEndlessAnswerOrACursorThatDoesNotAdvanceIsUnusableAndExitsThree() throws {
+        let cases: [(mode: String, arguments: [String], message: String)] = [
+            ("endless", ["jobs", "list"], "is larger than \(512 << 20) bytes"),
+            ("jobsloop", ["jobs", "list"], "the cursor does not advance"),
+            ("runsloop", ["runs", "list", "1", "--limit", "100"], "the cursor does not advance"),
+        ]
+        for (mode, arguments, message) in cases {
+            let outcome = try cli(arguments, against: try HostileServer(mode: mode))
+            XCTAssertEqual(outcome.status, 3, "\(mode): \(outcome.stderr)")
+            XCTAssertEqual(outcome.stdout, "", mode)
+            XCTAssertTrue(outcome.stderr.contains(message), "\(mode): \(outcome.stderr)")
+        }
     }
 
     func testAnEndlessFileOrStandardInputStopsAtTheBodyLimitAndNothingIsSent() throws {

@@ -6,37 +6,14 @@ import Foundation
 final class FaultProxy {
     /// Where clients connect.
     let port: Int
-    private let child: Subprocess
+    private let helper: PythonHelper
     private let control: RawClient
-    private let outputPath: String
 
     /// Starts a proxy to `host`:`targetPort` and waits until it listens.
     init(targetHost: String = "127.0.0.1", targetPort: Int) throws {
-        outputPath = NSTemporaryDirectory() + "dsched-faultproxy-\(UUID().uuidString).out"
-        let script = ServerProcess.packageRoot.appendingPathComponent("Tests/IntegrationTests/Support/faultproxy.py").path
-        child = try Subprocess.spawn("/usr/bin/env", ["python3", script, targetHost, String(targetPort)],
-                                     outputPath: outputPath, killWithParent: true)
-        let deadline = Date().addingTimeInterval(10)
-        var ports: [Int] = []
-        while ports.count != 2 {
-            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening ") }) {
-                ports = line.split(separator: " ").dropFirst().compactMap { Int($0) }
-                break
-            }
-            guard Date() < deadline, child.isRunning else {
-                child.kill()
-                throw TestFailure("faultproxy did not start: \(text)")
-            }
-            usleep(20_000)
-        }
-        port = ports[0]
-        control = try RawClient(port: ports[1])
-    }
-
-    deinit {
-        child.kill()
-        unlink(outputPath)
+        helper = try PythonHelper("faultproxy", [targetHost, String(targetPort)])
+        port = helper.ports.0
+        control = try RawClient(port: helper.ports.1)
     }
 
     /// Sends one command (see faultproxy.py) and returns its answer once in effect.
