@@ -157,7 +157,7 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Seconds of error allowed in this node's estimate of its offset to PostgreSQL's clock; beyond, or with no estimate, the node stops firing ticks until it can measure again (env DSCHED_MAX_CLOCK_SKEW, default 0.5, at most 60).")
     var maxClockSkew: Double?
 
-    @Option(name: .long, help: "Runs that ended longer ago are pruned, as a duration (30d, 12h, 90s; at least 1s); a job's latest tick and live runs never (env DSCHED_RUN_RETENTION, default 30d).")
+    @Option(name: .long, help: "Runs that ended longer ago are pruned, as a duration (30d, 12h, 90s; 1s to 36500d); a job's latest tick and live runs never (env DSCHED_RUN_RETENTION, default 30d).")
     var runRetention: String?
 
     @Option(name: .long, help: "Runs kept per job without a keep_runs of its own, newest first (env DSCHED_MAX_RUNS_PER_JOB, default 10000, 1 to 1000000).")
@@ -172,6 +172,9 @@ struct Serve: ParsableCommand {
         config.port = try settings.int(port, env: "PORT", default: config.port, range: 0...65535)
         if metricsPort != nil || settings.environment["DSCHED_METRICS_PORT"] != nil {
             config.metricsPort = try settings.int(metricsPort, env: "DSCHED_METRICS_PORT", default: 0, range: 0...65535)
+        }
+        if let metrics = config.metricsPort, metrics != 0, metrics == config.port {
+            throw ValidationError("DSCHED_METRICS_PORT (--metrics-port) must differ from PORT (--PORT): both are \(metrics)")
         }
         config.postgres.host = settings.string(pgHost, env: "PGHOST", default: config.postgres.host)
         config.postgres.port = try settings.int(pgPort, env: "PGPORT", default: config.postgres.port, range: 1...65535)

@@ -74,6 +74,12 @@ final class ServeOptionsTests: XCTestCase {
         XCTAssertTrue(message.contains("PORT=eighty is not an integer"), message)
     }
 
+    func testAMetricsPortEqualToTheAPIPortIsAClearErrorNamingBoth() throws {
+        let (status, _, message) = try Subprocess.run(ServerProcess.binary.path, ["serve", "--PORT", "18490", "--metrics-port", "18490"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(message.contains("DSCHED_METRICS_PORT (--metrics-port) must differ from PORT (--PORT): both are 18490"), message)
+    }
+
     func testANodeLeaseOutsideOneSecondToADayIsAClearError() throws {
         for (flag, expected) in [("0.5", "DSCHED_NODE_LEASE must be 1 to 86400 seconds, got 0.5"),
                                  ("90000", "DSCHED_NODE_LEASE must be 1 to 86400 seconds, got 90000.0")] {
