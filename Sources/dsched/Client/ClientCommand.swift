@@ -39,21 +39,23 @@ extension ClientCommand {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
-    /// One job or run: its JSON with --json, else its fields as lines.
-    func printRecord(_ body: Data, of request: String) throws(ClientError) {
+    /// An answer's JSON as it came with --json, else the text `render` makes of it (the
+    /// answer to `request`, which names it when it is not a JSON object).
+    func printAnswer(_ body: Data, of request: String, _ render: (JSONObject) -> String) throws(ClientError) {
         if options.json {
             printJSON(body)
         } else {
-            printText(RecordView.render(try JSONObject.parse(body, from: request), now: Timestamp.now(), palette: options.palette))
+            printText(render(try JSONObject.parse(body, from: request)))
         }
+    }
+
+    /// One job or run: its JSON with --json, else its fields as lines.
+    func printRecord(_ body: Data, of request: String) throws(ClientError) {
+        try printAnswer(body, of: request) { RecordView.render($0, now: Timestamp.now(), palette: options.palette) }
     }
 
     /// A job as one row of the jobs table, or its JSON.
     func printJobLine(_ body: Data, of request: String) throws(ClientError) {
-        if options.json {
-            printJSON(body)
-        } else {
-            printText(JobTable.render([try JSONObject.parse(body, from: request)], now: Timestamp.now(), palette: options.palette))
-        }
+        try printAnswer(body, of: request) { JobTable.render([$0], now: Timestamp.now(), palette: options.palette) }
     }
 }

@@ -10,11 +10,7 @@ struct NodesCommand: ClientCommand {
 
     func execute(_ client: APIClient) throws(ClientError) {
         let answer = try client.send("GET", "/nodes")
-        if options.json {
-            printJSON(answer.body)
-        } else {
-            printText(NodeTable.render(try JSONObject.parse(answer.body, from: "GET /nodes"), palette: options.palette))
-        }
+        try printAnswer(answer.body, of: "GET /nodes") { NodeTable.render($0, palette: options.palette) }
     }
 }
 
@@ -25,10 +21,6 @@ struct WorkersCommand: ClientCommand {
 
     func execute(_ client: APIClient) throws(ClientError) {
         let answer = try client.send("GET", "/workers")
-        if options.json {
-            printJSON(answer.body)
-        } else {
-            printText(WorkerTable.render(try JSONObject.parse(answer.body, from: "GET /workers"), palette: options.palette))
-        }
+        try printAnswer(answer.body, of: "GET /workers") { WorkerTable.render($0, palette: options.palette) }
     }
 }

@@ -70,11 +70,8 @@ struct JobsRunNow: ClientCommand {
 
     func execute(_ client: APIClient) throws(ClientError) {
         let answer = try client.send("POST", "/jobs/\(id.value)/run")
-        if options.json {
-            printJSON(answer.body)
-        } else {
-            let run = try JSONObject.parse(answer.body, from: "POST /jobs/\(id.value)/run")
-            printText(RunTable.render([run], now: Timestamp.now(), palette: options.palette))
+        try printAnswer(answer.body, of: "POST /jobs/\(id.value)/run") {
+            RunTable.render([$0], now: Timestamp.now(), palette: options.palette)
         }
     }
 }

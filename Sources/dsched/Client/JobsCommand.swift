@@ -101,11 +101,8 @@ struct JobsTicks: ClientCommand {
         if let to { query.append(("to", to)) }
         if let limit { query.append(("limit", String(limit))) }
         let answer = try client.send("GET", "/jobs/\(id.value)/ticks", query: query)
-        if options.json {
-            printJSON(answer.body)
-        } else {
-            printText(TickTable.render(try JSONObject.parse(answer.body, from: "GET /jobs/\(id.value)/ticks"), now: Timestamp.now(),
-                                       palette: options.palette))
+        try printAnswer(answer.body, of: "GET /jobs/\(id.value)/ticks") {
+            TickTable.render($0, now: Timestamp.now(), palette: options.palette)
         }
     }
 }

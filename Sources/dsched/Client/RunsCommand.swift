@@ -78,11 +78,8 @@ struct RunsCancel: ClientCommand {
 
     func execute(_ client: APIClient) throws(ClientError) {
         let answer = try client.send("POST", "/runs/\(id.value)/cancel")
-        if options.json {
-            printJSON(answer.body)
-        } else {
-            let run = try JSONObject.parse(answer.body, from: "POST /runs/\(id.value)/cancel")
-            printText(TerminalText.visible("cancelling run \(id.value) (\(run.text("status")) on \(run.text("node_id")))") + "\n")
+        try printAnswer(answer.body, of: "POST /runs/\(id.value)/cancel") { run in
+            TerminalText.visible("cancelling run \(id.value) (\(run.text("status")) on \(run.text("node_id")))") + "\n"
         }
     }
 }
